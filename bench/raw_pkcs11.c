@@ -1,0 +1,156 @@
+/*
+ * Straight PKCS#11 calls, no OpenSAM code: the fastest a SAM on this module
+ * could go. Initializes and finalizes the library itself, so it must not run
+ * while the plugin has the library open.
+ */
+#include "raw_pkcs11.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <p11-kit/pkcs11.h>
+
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        CK_RV rv_ = (call);                                                                        \
+        if (rv_ != CKR_OK) {                                                                       \
+            fprintf(stderr, "%s: 0x%lx\n", #call, (unsigned long)rv_);                             \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *slot)
+{
+    CK_SLOT_ID slots[64];
+    CK_ULONG n = 64;
+    if (f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
+        return -1;
+    for (CK_ULONG i = 0; i < n; i++) {
+        CK_TOKEN_INFO ti;
+        char padded[32];
+        if (f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+            continue;
+        memset(padded, ' ', sizeof(padded));
+        memcpy(padded, label, strlen(label) < 32 ? strlen(label) : 32);
+        if (memcmp(ti.label, padded, 32) == 0) {
+            *slot = slots[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The DER of the curve's OID, as CKA_EC_PARAMS wants it. */
+static const CK_BYTE p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+
+int raw_pkcs11_measure(const char *library, const char *token_label, const char *pin,
+                       const sam_key_spec_t *spec, double seconds, unsigned max_ops,
+                       raw_result_t *out)
+{
+    int ret = -1;
+    void *lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    CK_FUNCTION_LIST_PTR f = NULL;
+    CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+    CK_SLOT_ID slot;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_OBJECT_HANDLE wrap_key, pub, priv;
+    CK_BYTE blob[8192], hash[32] = {1, 2, 3}, sig[1024], digest_info[19 + 32] = {
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+        0x01, 0x05, 0x00, 0x04, 0x20};
+    CK_ULONG blob_len = sizeof(blob), sig_len;
+    int initialized = 0;
+
+    if (lib == NULL) {
+        fprintf(stderr, "dlopen %s: %s\n", library, dlerror());
+        return -1;
+    }
+    CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
+    if (get == NULL || get(&f) != CKR_OK)
+        goto out;
+    CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
+    CHECK(f->C_Initialize(&args));
+    initialized = 1;
+    if (find_slot(f, token_label, &slot) != 0)
+        goto out;
+    CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
+    CHECK(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)));
+
+    CK_ULONG aes_len = 32;
+    CK_ATTRIBUTE wrap_tmpl[] = {{CKA_TOKEN, &no, 1}, {CKA_VALUE_LEN, &aes_len, sizeof(aes_len)},
+                                {CKA_WRAP, &yes, 1}, {CKA_UNWRAP, &yes, 1},
+                                {CKA_EXTRACTABLE, &no, 1}};
+    CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, NULL, 0};
+    CHECK(f->C_GenerateKey(s, &aes_gen, wrap_tmpl, 5, &wrap_key));
+
+    CK_ULONG bits = spec->rsa_bits;
+    CK_BYTE e[] = {1, 0, 1};
+    CK_KEY_TYPE kt = spec->type == SAM_KEY_RSA ? CKK_RSA : CKK_EC;
+    CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE rsa_pub[] = {{CKA_TOKEN, &no, 1}, {CKA_MODULUS_BITS, &bits, sizeof(bits)},
+                              {CKA_PUBLIC_EXPONENT, e, 3}, {CKA_VERIFY, &yes, 1}};
+    CK_ATTRIBUTE ec_pub[] = {{CKA_TOKEN, &no, 1}, {CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)},
+                             {CKA_VERIFY, &yes, 1}};
+    CK_ATTRIBUTE priv_tmpl[] = {{CKA_TOKEN, &no, 1}, {CKA_SIGN, &yes, 1}, {CKA_SENSITIVE, &yes, 1},
+                                {CKA_EXTRACTABLE, &yes, 1}, {CKA_PRIVATE, &yes, 1}};
+    CK_MECHANISM gen = {spec->type == SAM_KEY_RSA ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN,
+                        NULL, 0};
+    if (spec->type == SAM_KEY_RSA)
+        CHECK(f->C_GenerateKeyPair(s, &gen, rsa_pub, 4, priv_tmpl, 5, &pub, &priv));
+    else
+        CHECK(f->C_GenerateKeyPair(s, &gen, ec_pub, 3, priv_tmpl, 5, &pub, &priv));
+    CK_MECHANISM wrap_mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+    CHECK(f->C_WrapKey(s, &wrap_mech, wrap_key, priv, blob, &blob_len));
+
+    CK_MECHANISM sign_mech = {spec->type == SAM_KEY_RSA ? CKM_RSA_PKCS : CKM_ECDSA, NULL, 0};
+    CK_BYTE *tbs = spec->type == SAM_KEY_RSA ? digest_info : hash;
+    CK_ULONG tbs_len = spec->type == SAM_KEY_RSA ? sizeof(digest_info) : sizeof(hash);
+
+    /* (a) resident key */
+    unsigned ops = 0;
+    double t0 = now(), t;
+    do {
+        sig_len = sizeof(sig);
+        CHECK(f->C_SignInit(s, &sign_mech, priv));
+        CHECK(f->C_Sign(s, tbs, tbs_len, sig, &sig_len));
+        ops++;
+        t = now() - t0;
+    } while (ops < max_ops && t < seconds);
+    out->resident_per_s = ops / t;
+
+    /* (b) unwrap + sign + destroy */
+    CK_ATTRIBUTE unwrap_tmpl[] = {{CKA_CLASS, &priv_class, sizeof(priv_class)},
+                                  {CKA_KEY_TYPE, &kt, sizeof(kt)}, {CKA_TOKEN, &no, 1},
+                                  {CKA_SIGN, &yes, 1}, {CKA_SENSITIVE, &yes, 1},
+                                  {CKA_EXTRACTABLE, &no, 1}, {CKA_PRIVATE, &yes, 1}};
+    ops = 0;
+    t0 = now();
+    do {
+        CK_OBJECT_HANDLE k;
+        CHECK(f->C_UnwrapKey(s, &wrap_mech, wrap_key, blob, blob_len, unwrap_tmpl, 7, &k));
+        sig_len = sizeof(sig);
+        CHECK(f->C_SignInit(s, &sign_mech, k));
+        CHECK(f->C_Sign(s, tbs, tbs_len, sig, &sig_len));
+        CHECK(f->C_DestroyObject(s, k));
+        ops++;
+        t = now() - t0;
+    } while (ops < max_ops && t < seconds);
+    out->unwrap_per_s = ops / t;
+    ret = 0;
+out:
+    if (s != CK_INVALID_HANDLE)
+        f->C_CloseSession(s);
+    if (initialized)
+        f->C_Finalize(NULL);
+    /* The library stays loaded: SoftHSMv2 does not survive being unloaded and loaded
+     * again in one process, and the plugin phase loads it next. */
+    return ret;
+}

@@ -1,0 +1,76 @@
+/*
+ * The native API's functions as core operations (sam-v1.md, "Service
+ * functions"): every decision that makes a signature trustworthy is made
+ * here, on plain data. The API layer parses the request into these inputs,
+ * calls one function, and maps the sam_rc to HTTP.
+ *
+ * Each operation fills a sam_op_facts_t with what the audit record must say
+ * (also on failure, as far as it got). Nothing is changed when an operation
+ * fails: no usage spent, no assignment, no deletion.
+ */
+#ifndef SAM_OPS_H
+#define SAM_OPS_H
+
+#include "sam/json.h"
+#include "sam/service.h"
+
+#define SAM_OP_MAX_REQUESTS 1000
+
+/* What an operation did, for the audit record. Strings are owned by the facts. */
+typedef struct st_sam_op_facts_t {
+    char key_id[33];
+    char *signer_id;
+    char *sad_jti;
+    char *sad_issuer;
+    size_t signatures; /* made */
+} sam_op_facts_t;
+void sam_op_facts_clear(sam_op_facts_t *f);
+
+/* The calling SSA and the dynamic configuration it is judged by. */
+typedef struct st_sam_op_caller_t {
+    const sam_dynamic_config_t *dyn;
+    const sam_ssa_t *ssa;
+} sam_op_caller_t;
+
+/* POST /sam/v1/key_pairs. out receives the key_pair JSON object. */
+int sam_op_generate(sam_service_t *svc, const sam_key_spec_t *spec, sam_strbuf_t *out,
+                    sam_op_facts_t *facts);
+
+/* POST /sam/v1/signers/{id}/key_pairs. subject may be NULL; sad may be NULL. */
+int sam_op_assign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_json_t *key_pair,
+                  const sam_json_t *signer, const char *subject, const char *sad, size_t sad_len,
+                  sam_strbuf_t *out, sam_op_facts_t *facts);
+
+/* POST /sam/v1/proofs_of_possession: cri is a DER CertificationRequestInfo. */
+int sam_op_proof_of_possession(sam_service_t *svc, const sam_json_t *key_pair, const uint8_t *cri,
+                               size_t cri_len, const char *algorithm, sam_outbuf_t *sig,
+                               sam_op_facts_t *facts);
+
+/* PUT /sam/v1/key_pairs/{id}. certificate may be NULL. */
+int sam_op_update_status(sam_service_t *svc, const sam_json_t *key_pair, const char *signer_id,
+                         bool certified, bool enabled, const uint8_t *certificate,
+                         size_t certificate_len, sam_strbuf_t *out, sam_op_facts_t *facts);
+
+/* One hash to sign and how. */
+typedef struct st_sam_op_sign_request_t {
+    sam_bytes_t dtbs;
+    const char *algorithm;      /* JOSE name or OID */
+    sam_bytes_t pss_params_der; /* RSASSA-PSS-params, or {NULL, 0} */
+} sam_op_sign_request_t;
+
+/* POST /sam/v1/signatures. sigs[i].ptr must hold SAM_MAX_SIGNATURE_LEN bytes. */
+int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_json_t *key_pair,
+                const char *signer_id, const sam_op_sign_request_t *requests, size_t n,
+                const char *sad, size_t sad_len, sam_outbuf_t *sigs, sam_op_facts_t *facts);
+
+/* DELETE /sam/v1/key_pairs/{id}. sad may be NULL. */
+int sam_op_delete(sam_service_t *svc, const sam_op_caller_t *caller, const sam_json_t *key_pair,
+                  const char *sad, size_t sad_len, sam_op_facts_t *facts);
+
+/* The id of a key_pair object without checking anything (for path checks and audit). NULL if none. */
+const char *sam_op_key_pair_id(const sam_json_t *key_pair);
+
+/* Parse DER RSASSA-PSS-params into params (hash, MGF1 hash, salt). SAM_E_PARSE / UNSUPPORTED_ALG. */
+int sam_pss_params_parse(const uint8_t *der, size_t len, sam_sig_params_t *params);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * The state store's public functions: check and bound every argument, turn
+ * the SAD's hash lists into a tally, and dispatch to the implementation
+ * (store_internal.h). Nothing here knows which database is behind.
+ */
+#include "sam/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sam/rc.h"
+#include "store_internal.h"
+
+struct st_sam_store_t {
+    const sam_store_ops_t *ops;
+    void *impl;
+};
+
+int sam_store_wrap(const sam_store_ops_t *ops, void *impl, sam_store_t **out)
+{
+    sam_store_t *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        ops->close(impl);
+        return sam_error_set(SAM_E_NOMEM, "out of memory opening the state store");
+    }
+    s->ops = ops;
+    s->impl = impl;
+    *out = s;
+    return SAM_OK;
+}
+
+void sam_store_close(sam_store_t *s)
+{
+    if (s == NULL)
+        return;
+    s->ops->close(s->impl);
+    free(s);
+}
+
+/* An identifier: present, 1..SAM_STORE_MAX_ID_LEN bytes. */
+static int check_id(const char *what, const char *v)
+{
+    size_t len;
+
+    if (v == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: %s missing", what);
+    len = strnlen(v, SAM_STORE_MAX_ID_LEN + 1);
+    if (len == 0 || len > SAM_STORE_MAX_ID_LEN)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: %s must be 1 to %d bytes", what,
+                             SAM_STORE_MAX_ID_LEN);
+    return SAM_OK;
+}
+
+static int check_hashes(const char *what, const sam_bytes_t *h, size_t n)
+{
+    if (n > SAM_STORE_MAX_HASHES)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: %zu %s hashes, over the limit of %d",
+                             n, what, SAM_STORE_MAX_HASHES);
+    if (n > 0 && h == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: %s hashes missing", what);
+    for (size_t i = 0; i < n; i++) {
+        if (h[i].ptr == NULL || h[i].len == 0 || h[i].len > SAM_STORE_MAX_HASH_LEN)
+            return sam_error_set(SAM_E_INVALID_ARG,
+                                 "state store: %s hash %zu must be 1 to %d bytes", what, i,
+                                 SAM_STORE_MAX_HASH_LEN);
+    }
+    return SAM_OK;
+}
+
+/* Order hashes by length, then bytes (hashes are public: memcmp is fine). */
+static int cmp_bytes(const void *pa, const void *pb)
+{
+    const sam_bytes_t *a = pa, *b = pb;
+
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return memcmp(a->ptr, b->ptr, a->len);
+}
+
+static sam_bytes_t *sorted_copy(const sam_bytes_t *h, size_t n)
+{
+    sam_bytes_t *c = malloc((n > 0 ? n : 1) * sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    if (n > 0) {
+        memcpy(c, h, n * sizeof(*c));
+        qsort(c, n, sizeof(*c), cmp_bytes);
+    }
+    return c;
+}
+
+/*
+ * Count each distinct requested hash and how often the SAD lists it. A hash
+ * asked for more often than listed can never be reserved, whatever the store
+ * holds: refuse it here, before any database work.
+ */
+static int tally(const sam_bytes_t *authorized, size_t n_authorized, const sam_bytes_t *requested,
+                 size_t n_requested, sam_store_hash_tally_t **out, size_t *n_out)
+{
+    sam_bytes_t *auth = NULL, *req = NULL;
+    sam_store_hash_tally_t *t = NULL;
+    size_t i = 0, j = 0, n = 0;
+    int rc = SAM_E_NOMEM;
+
+    auth = sorted_copy(authorized, n_authorized);
+    req = sorted_copy(requested, n_requested);
+    t = calloc(n_requested, sizeof(*t));
+    if (auth == NULL || req == NULL || t == NULL) {
+        rc = sam_error_set(SAM_E_NOMEM, "out of memory checking a SAD reservation");
+        goto out;
+    }
+    while (i < n_requested) {
+        sam_store_hash_tally_t *e = &t[n++];
+
+        e->hash = req[i];
+        while (i < n_requested && cmp_bytes(&req[i], &e->hash) == 0) {
+            e->requested++;
+            i++;
+        }
+        while (j < n_authorized && cmp_bytes(&auth[j], &e->hash) < 0)
+            j++;
+        while (j < n_authorized && cmp_bytes(&auth[j], &e->hash) == 0) {
+            e->authorized++;
+            j++;
+        }
+        if (e->requested > e->authorized) {
+            rc = sam_error_set(SAM_E_SAD_EXHAUSTED,
+                               "a hash is requested more often than the SAD authorizes");
+            goto out;
+        }
+    }
+    *out = t;
+    *n_out = n;
+    t = NULL;
+    rc = SAM_OK;
+out:
+    free(auth);
+    free(req);
+    free(t);
+    return rc;
+}
+
+int sam_store_sad_reserve(sam_store_t *s, const char *issuer, const char *jti, int64_t expires,
+                          const sam_bytes_t *authorized, size_t n_authorized,
+                          uint32_t num_signatures, const sam_bytes_t *requested, size_t n_requested,
+                          int64_t *reservation)
+{
+    sam_store_sad_request_t req = {0};
+    sam_store_hash_tally_t *hashes = NULL;
+    int rc;
+
+    if (reservation != NULL)
+        *reservation = 0;
+    if (s == NULL || reservation == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store or reservation missing");
+    if ((rc = check_id("issuer", issuer)) != SAM_OK || (rc = check_id("jti", jti)) != SAM_OK ||
+        (rc = check_hashes("authorized", authorized, n_authorized)) != SAM_OK ||
+        (rc = check_hashes("requested", requested, n_requested)) != SAM_OK)
+        return rc;
+    if (n_requested == 0)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: no hash to reserve");
+    if (n_requested > num_signatures)
+        return sam_error_set(SAM_E_SAD_EXHAUSTED,
+                             "%zu signatures requested, the SAD allows %u in total", n_requested,
+                             num_signatures);
+    rc = tally(authorized, n_authorized, requested, n_requested, &hashes, &req.n_hashes);
+    if (rc != SAM_OK)
+        return rc;
+    req.issuer = issuer;
+    req.jti = jti;
+    req.expires = expires;
+    req.num_signatures = num_signatures;
+    req.n_requested = (uint32_t)n_requested;
+    req.hashes = hashes;
+    rc = s->ops->sad_reserve(s->impl, &req, reservation);
+    free(hashes);
+    return rc;
+}
+
+int sam_store_sad_release(sam_store_t *s, int64_t reservation)
+{
+    if (s == NULL || reservation <= 0)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store or reservation missing");
+    return s->ops->sad_release(s->impl, reservation);
+}
+
+int sam_store_assign_key(sam_store_t *s, const char *key_id, const char *signer_id)
+{
+    int rc;
+
+    if (s == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store missing");
+    if ((rc = check_id("key id", key_id)) != SAM_OK ||
+        (rc = check_id("signer id", signer_id)) != SAM_OK)
+        return rc;
+    return s->ops->assign_key(s->impl, key_id, signer_id);
+}
+
+int sam_store_key_assignee(sam_store_t *s, const char *key_id, char **signer_id)
+{
+    int rc;
+
+    if (signer_id != NULL)
+        *signer_id = NULL;
+    if (s == NULL || signer_id == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store or output missing");
+    if ((rc = check_id("key id", key_id)) != SAM_OK)
+        return rc;
+    return s->ops->key_assignee(s->impl, key_id, signer_id);
+}
+
+int sam_store_delete_key(sam_store_t *s, const char *key_id)
+{
+    int rc;
+
+    if (s == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store missing");
+    if ((rc = check_id("key id", key_id)) != SAM_OK)
+        return rc;
+    return s->ops->delete_key(s->impl, key_id);
+}
+
+int sam_store_key_deleted(sam_store_t *s, const char *key_id, bool *deleted)
+{
+    int rc;
+
+    /* Fail closed for a caller that would look at *deleted despite an error. */
+    if (deleted != NULL)
+        *deleted = true;
+    if (s == NULL || deleted == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store or output missing");
+    if ((rc = check_id("key id", key_id)) != SAM_OK)
+        return rc;
+    return s->ops->key_deleted(s->impl, key_id, deleted);
+}
+
+int sam_store_purge_expired(sam_store_t *s, int64_t now)
+{
+    if (s == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store missing");
+    return s->ops->purge_expired(s->impl, now);
+}

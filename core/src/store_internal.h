@@ -1,0 +1,75 @@
+/*
+ * Between the public state store functions (store.c) and its
+ * implementations (store_sqlite*.c now, PostgreSQL later).
+ *
+ * store.c checks every argument against the bounds below and turns the SAD
+ * arguments into a tally of distinct requested hashes before it calls an
+ * implementation, so that every implementation gets the same, already
+ * bounded and normalized input and refuses the same things.
+ */
+#ifndef SAM_STORE_INTERNAL_H
+#define SAM_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sam/crypto_types.h"
+#include "sam/store.h"
+
+#define SAM_STORE_MAX_HASHES 1000 /* n_authorized, n_requested */
+#define SAM_STORE_MAX_ID_LEN 256  /* issuer, jti, key id, signer id (bytes) */
+#define SAM_STORE_MAX_HASH_LEN 64
+#define SAM_STORE_MAX_PATH_LEN 4096
+
+/* One distinct hash of a reservation: how often the SAD lists it, how often
+ * this call asks to sign it (requested >= 1, requested <= authorized). */
+typedef struct st_sam_store_hash_tally_t {
+    sam_bytes_t hash;
+    uint32_t authorized;
+    uint32_t requested;
+} sam_store_hash_tally_t;
+
+/* A checked reservation request. The strings and hashes point into the
+ * caller's arguments and live for the duration of the call. */
+typedef struct st_sam_store_sad_request_t {
+    const char *issuer;
+    const char *jti;
+    int64_t expires;
+    uint32_t num_signatures;
+    uint32_t n_requested; /* total signatures asked for, 1..num_signatures */
+    const sam_store_hash_tally_t *hashes; /* distinct requested hashes */
+    size_t n_hashes;
+} sam_store_sad_request_t;
+
+/*
+ * One implementation. Every slot is required; each is atomic on its own,
+ * safe to call from several threads at once, and returns a sam_rc with a
+ * detail message set on failure (SAM_E_STORE_UNAVAILABLE when the store
+ * cannot be read or written; the detail names no secret).
+ */
+typedef struct st_sam_store_ops_t {
+    const char *name; /* "sqlite", "postgresql" */
+    /* Free everything the implementation holds; impl is never NULL. */
+    void (*close)(void *impl);
+    /* Record req if, together with what (issuer, jti) already has, no hash
+     * exceeds its authorized count and the total stays within
+     * num_signatures; else SAM_E_SAD_EXHAUSTED and nothing recorded.
+     * *reservation is a positive id never handed out again by this store. */
+    int (*sad_reserve)(void *impl, const sam_store_sad_request_t *req, int64_t *reservation);
+    /* Subtract what reservation recorded, once: SAM_OK also when it was
+     * already released; SAM_E_NOT_FOUND for an id not (or no longer) known. */
+    int (*sad_release)(void *impl, int64_t reservation);
+    int (*assign_key)(void *impl, const char *key_id, const char *signer_id);
+    /* *signer_id malloc'd on SAM_OK; SAM_E_NOT_FOUND when unassigned. */
+    int (*key_assignee)(void *impl, const char *key_id, char **signer_id);
+    int (*delete_key)(void *impl, const char *key_id);
+    int (*key_deleted)(void *impl, const char *key_id, bool *deleted);
+    int (*purge_expired)(void *impl, int64_t now);
+} sam_store_ops_t;
+
+/* Wrap an opened implementation (each sam_store_open_* ends with this);
+ * on failure calls ops->close(impl). */
+int sam_store_wrap(const sam_store_ops_t *ops, void *impl, sam_store_t **out);
+
+#endif
