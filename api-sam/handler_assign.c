@@ -10,7 +10,6 @@ void samapi_assign(samapi_call_t *call)
     const sam_json_t *kp, *signer;
     const char *signer_id, *subject = NULL;
     size_t len;
-    sam_op_facts_t facts = {0};
     sam_strbuf_t out = SAM_STRBUF_INIT;
     int rc;
 
@@ -27,7 +26,7 @@ void samapi_assign(samapi_call_t *call)
     }
     sam_op_caller_t caller = samapi_op_caller(call);
     if ((rc = sam_op_assign(call->svc, &caller, kp, signer, subject, call->req->sad,
-                            call->req->sad_len, &out, &facts)) != SAM_OK)
+                            call->req->sad_len, &out, &call->facts)) != SAM_OK)
         goto fail;
     sam_strbuf_puts(&call->resp->body, "{\"key_pair\":");
     sam_strbuf_append(&call->resp->body, out.ptr, out.len);
@@ -38,6 +37,5 @@ fail:
     samapi_fail(call, rc);
 out:
     sam_strbuf_free(&out);
-    sam_op_facts_clear(&facts);
     sam_json_free(body);
 }

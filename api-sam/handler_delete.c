@@ -6,7 +6,6 @@ void samapi_delete(samapi_call_t *call)
     static const char *const fields[] = {"key_pair", NULL};
     sam_json_t *body = NULL;
     const sam_json_t *kp;
-    sam_op_facts_t facts = {0};
     int rc;
 
     if ((rc = samapi_parse_body(call, &body)) != SAM_OK ||
@@ -17,13 +16,12 @@ void samapi_delete(samapi_call_t *call)
         goto out;
     }
     sam_op_caller_t caller = samapi_op_caller(call);
-    if ((rc = sam_op_delete(call->svc, &caller, kp, call->req->sad, call->req->sad_len, &facts)) !=
+    if ((rc = sam_op_delete(call->svc, &caller, kp, call->req->sad, call->req->sad_len, &call->facts)) !=
         SAM_OK) {
         samapi_fail(call, rc);
         goto out;
     }
     call->resp->status = 204;
 out:
-    sam_op_facts_clear(&facts);
     sam_json_free(body);
 }

@@ -52,12 +52,11 @@ void samapi_generate(samapi_call_t *call)
 {
     sam_json_t *body = NULL;
     sam_key_spec_t spec;
-    sam_op_facts_t facts = {0};
     sam_strbuf_t kp = SAM_STRBUF_INIT;
     int rc;
 
     if ((rc = samapi_parse_body(call, &body)) != SAM_OK || (rc = parse_template(body, &spec)) != SAM_OK ||
-        (rc = sam_op_generate(call->svc, &spec, &kp, &facts)) != SAM_OK) {
+        (rc = sam_op_generate(call->svc, &spec, &kp, &call->facts)) != SAM_OK) {
         samapi_fail(call, rc);
         goto out;
     }
@@ -67,6 +66,5 @@ void samapi_generate(samapi_call_t *call)
     call->resp->status = 201;
 out:
     sam_strbuf_free(&kp);
-    sam_op_facts_clear(&facts);
     sam_json_free(body);
 }

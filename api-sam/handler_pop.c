@@ -15,7 +15,6 @@ void samapi_proof_of_possession(samapi_call_t *call)
     size_t len, cri_len = 0;
     uint8_t *cri = NULL, sig[SAM_MAX_SIGNATURE_LEN];
     sam_outbuf_t out = {sig, sizeof(sig), 0};
-    sam_op_facts_t facts = {0};
     int rc;
 
     if ((rc = samapi_parse_body(call, &body)) != SAM_OK ||
@@ -27,7 +26,7 @@ void samapi_proof_of_possession(samapi_call_t *call)
                                    &alg, &len)) != SAM_OK ||
         (rc = samapi_base64_member(request, "dtbs", "request.dtbs", CRI_MAX, &cri, &cri_len)) !=
             SAM_OK ||
-        (rc = sam_op_proof_of_possession(call->svc, kp, cri, cri_len, alg, &out, &facts)) != SAM_OK) {
+        (rc = sam_op_proof_of_possession(call->svc, kp, cri, cri_len, alg, &out, &call->facts)) != SAM_OK) {
         samapi_fail(call, rc);
         goto out;
     }
@@ -37,6 +36,5 @@ void samapi_proof_of_possession(samapi_call_t *call)
     call->resp->status = 200;
 out:
     free(cri);
-    sam_op_facts_clear(&facts);
     sam_json_free(body);
 }

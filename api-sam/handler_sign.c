@@ -90,7 +90,6 @@ void samapi_sign(samapi_call_t *call)
     sign_input_t in = {0};
     uint8_t *sig_mem = NULL;
     sam_outbuf_t *sigs = NULL;
-    sam_op_facts_t facts = {0};
     int rc;
 
     if ((rc = samapi_parse_body(call, &body)) != SAM_OK ||
@@ -110,7 +109,7 @@ void samapi_sign(samapi_call_t *call)
         sigs[i] = (sam_outbuf_t){sig_mem + i * SAM_MAX_SIGNATURE_LEN, SAM_MAX_SIGNATURE_LEN, 0};
     sam_op_caller_t caller = samapi_op_caller(call);
     if ((rc = sam_op_sign(call->svc, &caller, kp, signer_id, in.requests, in.n, call->req->sad,
-                          call->req->sad_len, sigs, &facts)) != SAM_OK)
+                          call->req->sad_len, sigs, &call->facts)) != SAM_OK)
         goto fail;
     sam_strbuf_puts(&call->resp->body, "{\"signatures\":[");
     for (size_t i = 0; i < in.n; i++) {
@@ -127,6 +126,5 @@ out:
     free(sig_mem);
     free(sigs);
     input_free(&in);
-    sam_op_facts_clear(&facts);
     sam_json_free(body);
 }

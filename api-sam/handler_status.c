@@ -15,7 +15,6 @@ void samapi_update_status(samapi_call_t *call)
     size_t len, cert_len = 0;
     bool certified, enabled;
     uint8_t *cert = NULL;
-    sam_op_facts_t facts = {0};
     sam_strbuf_t out = SAM_STRBUF_INIT;
     int rc;
 
@@ -36,7 +35,7 @@ void samapi_update_status(samapi_call_t *call)
                                    &cert_len)) != SAM_OK)
         goto fail;
     if ((rc = sam_op_update_status(call->svc, kp, signer_id, certified, enabled, cert, cert_len, &out,
-                                   &facts)) != SAM_OK)
+                                   &call->facts)) != SAM_OK)
         goto fail;
     sam_strbuf_puts(&call->resp->body, "{\"key_pair\":");
     sam_strbuf_append(&call->resp->body, out.ptr, out.len);
@@ -48,6 +47,5 @@ fail:
 out:
     free(cert);
     sam_strbuf_free(&out);
-    sam_op_facts_clear(&facts);
     sam_json_free(body);
 }

@@ -17,18 +17,19 @@ typedef struct {
     samapi_role role;
     int has_body;
     samapi_handler_fn handler;
+    const char *function; /* name in audit records */
 } route_t;
 
 static const route_t routes[] = {
-    {"GET", "info", SAMAPI_ROLE_ANY, 0, samapi_info},
-    {"GET", "configurations/dynamic", SAMAPI_ROLE_ADMIN, 0, samapi_dynamic_config_get},
-    {"PUT", "configurations/dynamic", SAMAPI_ROLE_ADMIN, 1, samapi_dynamic_config_put},
-    {"POST", "key_pairs", SAMAPI_ROLE_SSA, 1, samapi_generate},
-    {"POST", "signers/*/key_pairs", SAMAPI_ROLE_SSA, 1, samapi_assign},
-    {"POST", "proofs_of_possession", SAMAPI_ROLE_SSA, 1, samapi_proof_of_possession},
-    {"PUT", "key_pairs/*", SAMAPI_ROLE_SSA, 1, samapi_update_status},
-    {"DELETE", "key_pairs/*", SAMAPI_ROLE_SSA, 1, samapi_delete},
-    {"POST", "signatures", SAMAPI_ROLE_SSA, 1, samapi_sign},
+    {"GET", "info", SAMAPI_ROLE_ANY, 0, samapi_info, "info"},
+    {"GET", "configurations/dynamic", SAMAPI_ROLE_ADMIN, 0, samapi_dynamic_config_get, "get_dynamic_configuration"},
+    {"PUT", "configurations/dynamic", SAMAPI_ROLE_ADMIN, 1, samapi_dynamic_config_put, "put_dynamic_configuration"},
+    {"POST", "key_pairs", SAMAPI_ROLE_SSA, 1, samapi_generate, "generate_key_pair"},
+    {"POST", "signers/*/key_pairs", SAMAPI_ROLE_SSA, 1, samapi_assign, "assign_key_pair"},
+    {"POST", "proofs_of_possession", SAMAPI_ROLE_SSA, 1, samapi_proof_of_possession, "proof_of_possession"},
+    {"PUT", "key_pairs/*", SAMAPI_ROLE_SSA, 1, samapi_update_status, "update_key_pair_status"},
+    {"DELETE", "key_pairs/*", SAMAPI_ROLE_SSA, 1, samapi_delete, "delete_key_pair"},
+    {"POST", "signatures", SAMAPI_ROLE_SSA, 1, samapi_sign, "sign"},
 };
 
 /* Match pattern against path (both after the prefix); the '*' segment goes to *param. */
@@ -161,7 +162,9 @@ void samapi_handle(sam_service_t *svc, const sam_request_t *req, sam_response_t 
         goto out;
     }
     call.path_param = param;
+    call.function = route->function;
     route->handler(&call);
 out:
+    sam_op_facts_clear(&call.facts);
     sam_service_dynamic_release(svc, call.snap);
 }

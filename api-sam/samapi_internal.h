@@ -20,6 +20,8 @@ typedef struct st_samapi_call_t {
     const char *caller_id;           /* administrator or SSA id */
     const sam_ssa_t *ssa;            /* the calling SSA (role SSA) */
     const char *path_param;          /* the {signer_id} or {key_id} of the path, NUL-terminated */
+    const char *function;            /* the route's name for the audit record, e.g. "sign" */
+    sam_op_facts_t facts;            /* what the operation did, for the audit record */
 } samapi_call_t;
 
 typedef void (*samapi_handler_fn)(samapi_call_t *call);

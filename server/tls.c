@@ -60,8 +60,11 @@ static int verify_without_ca(int preverify_ok, X509_STORE_CTX *store)
     int err = X509_STORE_CTX_get_error(store);
     if (X509_STORE_CTX_get_error_depth(store) == 0) {
         X509 *leaf = X509_STORE_CTX_get_current_cert(store);
-        if (leaf == NULL || X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0 ||
-            X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
+        if (leaf == NULL || X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0) {
+            X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_NOT_YET_VALID);
+            return 0;
+        }
+        if (X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
             X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_HAS_EXPIRED);
             return 0;
         }

@@ -62,8 +62,9 @@ int p11_blob_parse(sam_bytes_t in, const sam_key_spec_t *spec, p11_blob_t *out, 
     }
     uint16_t size = (uint16_t)((p[6] << 8) | p[7]);
     if (p[5] != (uint8_t)spec->type || size != spec_size(spec)) {
-        snprintf(msg, cap, "wrapped key: holds key type %u size %u, the key pair says type %u size %u",
-                 p[5], size, (unsigned)spec->type, spec_size(spec));
+        snprintf(msg, cap,
+                 "wrapped key: holds key type %u size %u, the key pair says type %u size %u", p[5],
+                 size, (unsigned)spec->type, spec_size(spec));
         return SAM_E_INVALID_KEY_PAIR;
     }
     CK_MECHANISM_TYPE mech = ((CK_MECHANISM_TYPE)p[8] << 24) | ((CK_MECHANISM_TYPE)p[9] << 16) |

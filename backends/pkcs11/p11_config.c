@@ -11,12 +11,12 @@
 
 #include "p11_internal.h"
 
-#define P11_MAX_LABEL 64      /* module key labels (CKA_LABEL) */
+#define P11_MAX_LABEL 64 /* module key labels (CKA_LABEL) */
 #define P11_MAX_SESSIONS 256
 #define P11_DEFAULT_SESSIONS 8
 
-static const char *const known_params[] = {"library", "token_label", "pin", "profile",
-                                           "sessions", "reinit_after"};
+static const char *const known_params[] = {"library", "token_label", "pin",
+                                           "profile", "sessions",    "reinit_after"};
 
 static int is_known(const char *name)
 {
@@ -41,8 +41,7 @@ static int check_names(p11_ctx_t *ctx, const sam_param_t *params)
         }
         if (!is_known(p->name)) {
             size_t used = strlen(unknown);
-            snprintf(unknown + used, sizeof(unknown) - used, "%s%s", used > 0 ? ", " : "",
-                     p->name);
+            snprintf(unknown + used, sizeof(unknown) - used, "%s%s", used > 0 ? ", " : "", p->name);
         }
     }
     if (unknown[0] != '\0')
@@ -61,9 +60,10 @@ static int parse_ulong(p11_ctx_t *ctx, const char *name, const char *text, unsig
     unsigned long v = strtoul(text, &end, 10);
     if (text[0] < '0' || text[0] > '9' || errno != 0 || end == text || *end != '\0' || v < min ||
         v > max)
-        return p11_err(ctx, SAM_E_CONFIG,
-                       "pkcs11 backend: parameter %s must be a number from %lu to %lu, not \"%.32s\"",
-                       name, min, max, text);
+        return p11_err(
+            ctx, SAM_E_CONFIG,
+            "pkcs11 backend: parameter %s must be a number from %lu to %lu, not \"%.32s\"", name,
+            min, max, text);
     *out = v;
     return SAM_OK;
 }
@@ -87,11 +87,10 @@ static int read_pin(p11_ctx_t *ctx, const char *source)
     size_t len = 0;
     int rc = ctx->host->read_secret(source, &pin, &len);
     if (rc != SAM_OK) {
-        const char *why = rc == SAM_E_PARSE   ? "it is empty"
-                          : rc == SAM_E_LIMIT ? "it is too long"
-                          : rc == SAM_E_INVALID_ARG
-                              ? "the source must be \"file:PATH\" or \"fd:N\""
-                              : "it cannot be read";
+        const char *why = rc == SAM_E_PARSE         ? "it is empty"
+                          : rc == SAM_E_LIMIT       ? "it is too long"
+                          : rc == SAM_E_INVALID_ARG ? "the source must be \"file:PATH\" or \"fd:N\""
+                                                    : "it cannot be read";
         return p11_err(ctx, rc, "pkcs11 backend: PIN from %s: %s", source, why);
     }
     ctx->pin = pin;
@@ -115,7 +114,9 @@ int p11_config_parse(p11_ctx_t *ctx, const sam_param_t *params,
 
     if (library == NULL || token == NULL || pin == NULL)
         return p11_err(ctx, SAM_E_CONFIG, "pkcs11 backend: parameter %s is required",
-                       library == NULL ? "library" : token == NULL ? "token_label" : "pin");
+                       library == NULL ? "library"
+                       : token == NULL ? "token_label"
+                                       : "pin");
     /* A bare name would be searched for along the loader's path. */
     if (library[0] != '/')
         return p11_err(ctx, SAM_E_CONFIG,
@@ -131,11 +132,13 @@ int p11_config_parse(p11_ctx_t *ctx, const sam_param_t *params,
                        profile, p11_profile_names());
 
     unsigned long v = P11_DEFAULT_SESSIONS;
-    if (sessions != NULL && (rc = parse_ulong(ctx, "sessions", sessions, 1, P11_MAX_SESSIONS, &v)) != SAM_OK)
+    if (sessions != NULL &&
+        (rc = parse_ulong(ctx, "sessions", sessions, 1, P11_MAX_SESSIONS, &v)) != SAM_OK)
         return rc;
     ctx->max_sessions = (unsigned)v;
     v = ctx->profile->default_reinit_after;
-    if (reinit != NULL && (rc = parse_ulong(ctx, "reinit_after", reinit, 0, 1000000000UL, &v)) != SAM_OK)
+    if (reinit != NULL &&
+        (rc = parse_ulong(ctx, "reinit_after", reinit, 0, 1000000000UL, &v)) != SAM_OK)
         return rc;
     ctx->reinit_after = v;
 

@@ -48,10 +48,8 @@ static int generate_pair(p11_ctx_t *ctx, CK_SESSION_HANDLE s, const sam_key_spec
     CK_ULONG n_pub = 2;
     /* Sensitive, but extractable: it must leave, wrapped, exactly once. */
     CK_ATTRIBUTE priv_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof(no)},
-        {CKA_PRIVATE, &yes, sizeof(yes)},
-        {CKA_SENSITIVE, &yes, sizeof(yes)},
-        {CKA_EXTRACTABLE, &yes, sizeof(yes)},
+        {CKA_TOKEN, &no, sizeof(no)},       {CKA_PRIVATE, &yes, sizeof(yes)},
+        {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &yes, sizeof(yes)},
         {CKA_SIGN, &yes, sizeof(yes)},
     };
 
@@ -118,7 +116,8 @@ int p11_generate(p11_ctx_t *ctx, const sam_key_spec_t *spec, sam_outbuf_t *spki,
                      (unsigned long)len, cap);
         goto out;
     }
-    if ((rc = p11_blob_write_header(wrapped->ptr, wrapped->cap, spec, ctx->mechs.wrap, len)) != SAM_OK) {
+    if ((rc = p11_blob_write_header(wrapped->ptr, wrapped->cap, spec, ctx->mechs.wrap, len)) !=
+        SAM_OK) {
         rc = p11_err(ctx, rc, "generate: cannot write the wrapped-key header");
         goto out;
     }

@@ -60,15 +60,15 @@ const char *p11_profile_names(void);
 /* ---- mechanisms (p11_mech.c, pure) ----------------------------------- */
 
 enum {
-    P11_HAVE_RSA_GEN = 1u << 0,   /* CKM_RSA_PKCS_KEY_PAIR_GEN */
-    P11_HAVE_RSA_PKCS = 1u << 1,  /* CKM_RSA_PKCS */
-    P11_HAVE_RSA_PSS = 1u << 2,   /* CKM_RSA_PKCS_PSS */
-    P11_HAVE_EC_GEN = 1u << 3,    /* CKM_EC_KEY_PAIR_GEN */
-    P11_HAVE_ECDSA = 1u << 4,     /* CKM_ECDSA */
-    P11_HAVE_HMAC = 1u << 5,      /* CKM_SHA256_HMAC */
+    P11_HAVE_RSA_GEN = 1u << 0,    /* CKM_RSA_PKCS_KEY_PAIR_GEN */
+    P11_HAVE_RSA_PKCS = 1u << 1,   /* CKM_RSA_PKCS */
+    P11_HAVE_RSA_PSS = 1u << 2,    /* CKM_RSA_PKCS_PSS */
+    P11_HAVE_EC_GEN = 1u << 3,     /* CKM_EC_KEY_PAIR_GEN */
+    P11_HAVE_ECDSA = 1u << 4,      /* CKM_ECDSA */
+    P11_HAVE_HMAC = 1u << 5,       /* CKM_SHA256_HMAC */
     P11_HAVE_SECRET_GEN = 1u << 6, /* CKM_GENERIC_SECRET_KEY_GEN */
-    P11_HAVE_AES_GEN = 1u << 7,   /* CKM_AES_KEY_GEN */
-    P11_HAVE_CMAC = 1u << 8,      /* CKM_AES_CMAC */
+    P11_HAVE_AES_GEN = 1u << 7,    /* CKM_AES_KEY_GEN */
+    P11_HAVE_CMAC = 1u << 8,       /* CKM_AES_CMAC */
 };
 
 typedef struct st_p11_mechs_t {
@@ -114,10 +114,10 @@ int p11_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *out, size_
 
 typedef struct st_p11_curve_t {
     sam_curve curve;
-    const char *name;        /* "P-256" */
-    const char *ossl_group;  /* "prime256v1" */
-    size_t field_len;        /* bytes of a coordinate */
-    const uint8_t *oid_der;  /* DER OBJECT IDENTIFIER: the CKA_EC_PARAMS value */
+    const char *name;       /* "P-256" */
+    const char *ossl_group; /* "prime256v1" */
+    size_t field_len;       /* bytes of a coordinate */
+    const uint8_t *oid_der; /* DER OBJECT IDENTIFIER: the CKA_EC_PARAMS value */
     size_t oid_der_len;
 } p11_curve_t;
 
@@ -205,11 +205,11 @@ typedef struct st_p11_ctx_t {
 
     /* availability (p11_backend.c, p11_reinit.c) */
     int rw_ready;
-    pthread_rwlock_t rw; /* operations hold it shared, open/bind/create/reinit exclusive */
-    int ready;           /* the module answers and we are logged in; written exclusive */
-    atomic_int need_reinit;         /* a call saw the module fail */
-    atomic_ulong temp_objects;      /* session objects made since the last (re)init */
-    atomic_ulong reinit_count;      /* re-inits done (for logs and tests) */
+    pthread_rwlock_t rw;       /* operations hold it shared, open/bind/create/reinit exclusive */
+    int ready;                 /* the module answers and we are logged in; written exclusive */
+    atomic_int need_reinit;    /* a call saw the module fail */
+    atomic_ulong temp_objects; /* session objects made since the last (re)init */
+    atomic_ulong reinit_count; /* re-inits done (for logs and tests) */
     struct timespec last_failed_reinit;
     char unavailable_msg[256]; /* why the module is unavailable; written exclusive */
 } p11_ctx_t;
@@ -260,10 +260,10 @@ int p11_rv_session_broken(CK_RV rv);
 int p11_get_attr(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
                  void *buf, size_t cap, size_t *len);
 /* Read a CK_ULONG attribute (key type, class) or a CK_BBOOL one. */
-int p11_get_ulong(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
-                  CK_ATTRIBUTE_TYPE type, CK_ULONG *out);
-int p11_get_bool(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
-                 CK_ATTRIBUTE_TYPE type, int *out);
+int p11_get_ulong(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
+                  CK_ULONG *out);
+int p11_get_bool(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
+                 int *out);
 /* Find up to max objects matching tmpl; *found is how many (at most max). */
 int p11_find(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n_tmpl,
              CK_OBJECT_HANDLE *out, size_t max, size_t *found);

@@ -12,14 +12,17 @@ static const char *const key_role[SAM_MODULE_KEY_COUNT] = {"wrap", "seal", "audi
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 /* CKA_LABEL takes the label without its NUL. */
-#define LABEL_ATTR(l) {CKA_LABEL, (void *)(l), (CK_ULONG)strlen(l)}
+#define LABEL_ATTR(l)                                                                              \
+    {                                                                                              \
+        CKA_LABEL, (void *)(l), (CK_ULONG)strlen(l)                                                \
+    }
 
-static int count_label(p11_ctx_t *ctx, CK_SESSION_HANDLE s, const char *label,
-                       CK_OBJECT_CLASS cls, int any_class, CK_OBJECT_HANDLE *h, size_t *found)
+static int count_label(p11_ctx_t *ctx, CK_SESSION_HANDLE s, const char *label, CK_OBJECT_CLASS cls,
+                       int any_class, CK_OBJECT_HANDLE *h, size_t *found)
 {
     CK_OBJECT_HANDLE hs[2];
-    CK_ATTRIBUTE tmpl[] = {{CKA_TOKEN, &yes, sizeof(yes)}, LABEL_ATTR(label),
-                           {CKA_CLASS, &cls, sizeof(cls)}};
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_TOKEN, &yes, sizeof(yes)}, LABEL_ATTR(label), {CKA_CLASS, &cls, sizeof(cls)}};
     int rc = p11_find(ctx, s, tmpl, any_class ? 2 : 3, hs, 2, found);
     if (rc == SAM_OK && *found > 0 && h != NULL)
         *h = hs[0];
@@ -34,7 +37,9 @@ static int find_one(p11_ctx_t *ctx, CK_SESSION_HANDLE s, int which, CK_OBJECT_CL
     int rc = count_label(ctx, s, ctx->labels[which], cls, 0, h, &found);
     if (rc != SAM_OK)
         return rc;
-    const char *half = cls == CKO_PUBLIC_KEY ? "public key" : cls == CKO_PRIVATE_KEY ? "private key" : "key";
+    const char *half = cls == CKO_PUBLIC_KEY    ? "public key"
+                       : cls == CKO_PRIVATE_KEY ? "private key"
+                                                : "key";
     if (found == 0)
         return p11_err(ctx, SAM_E_NOT_FOUND, "module %s key \"%s\" (%s) not found on token \"%s\"",
                        key_role[which], ctx->labels[which], half, ctx->token_label);
@@ -55,10 +60,11 @@ static int check_secret(p11_ctx_t *ctx, CK_SESSION_HANDLE s, int which, CK_OBJEC
         (rc = p11_get_bool(ctx, s, h, use, &usable)) != SAM_OK)
         return rc;
     if (!sensitive || extractable || !usable)
-        return p11_err(ctx, SAM_E_CONFIG,
-                       "module %s key \"%s\" is %s: refusing to use it", key_role[which],
-                       ctx->labels[which],
-                       !sensitive ? "not sensitive" : extractable ? "extractable" : "not usable for its role");
+        return p11_err(ctx, SAM_E_CONFIG, "module %s key \"%s\" is %s: refusing to use it",
+                       key_role[which], ctx->labels[which],
+                       !sensitive    ? "not sensitive"
+                       : extractable ? "extractable"
+                                     : "not usable for its role");
     return SAM_OK;
 }
 
@@ -70,12 +76,18 @@ static int bind_with(p11_ctx_t *ctx, CK_SESSION_HANDLE s)
     size_t seal_len;
     int rc;
 
-    if ((rc = find_one(ctx, s, SAM_MODULE_KEY_WRAP, CKO_SECRET_KEY, &key[SAM_MODULE_KEY_WRAP])) != SAM_OK ||
-        (rc = find_one(ctx, s, SAM_MODULE_KEY_SEAL, CKO_SECRET_KEY, &key[SAM_MODULE_KEY_SEAL])) != SAM_OK ||
-        (rc = find_one(ctx, s, SAM_MODULE_KEY_AUDIT, CKO_PRIVATE_KEY, &key[SAM_MODULE_KEY_AUDIT])) != SAM_OK ||
-        (rc = find_one(ctx, s, SAM_MODULE_KEY_AUDIT, CKO_PUBLIC_KEY, &pub[SAM_MODULE_KEY_AUDIT])) != SAM_OK ||
-        (rc = find_one(ctx, s, SAM_MODULE_KEY_CSC, CKO_PRIVATE_KEY, &key[SAM_MODULE_KEY_CSC])) != SAM_OK ||
-        (rc = find_one(ctx, s, SAM_MODULE_KEY_CSC, CKO_PUBLIC_KEY, &pub[SAM_MODULE_KEY_CSC])) != SAM_OK)
+    if ((rc = find_one(ctx, s, SAM_MODULE_KEY_WRAP, CKO_SECRET_KEY, &key[SAM_MODULE_KEY_WRAP])) !=
+            SAM_OK ||
+        (rc = find_one(ctx, s, SAM_MODULE_KEY_SEAL, CKO_SECRET_KEY, &key[SAM_MODULE_KEY_SEAL])) !=
+            SAM_OK ||
+        (rc = find_one(ctx, s, SAM_MODULE_KEY_AUDIT, CKO_PRIVATE_KEY,
+                       &key[SAM_MODULE_KEY_AUDIT])) != SAM_OK ||
+        (rc = find_one(ctx, s, SAM_MODULE_KEY_AUDIT, CKO_PUBLIC_KEY, &pub[SAM_MODULE_KEY_AUDIT])) !=
+            SAM_OK ||
+        (rc = find_one(ctx, s, SAM_MODULE_KEY_CSC, CKO_PRIVATE_KEY, &key[SAM_MODULE_KEY_CSC])) !=
+            SAM_OK ||
+        (rc = find_one(ctx, s, SAM_MODULE_KEY_CSC, CKO_PUBLIC_KEY, &pub[SAM_MODULE_KEY_CSC])) !=
+            SAM_OK)
         return rc;
 
     if ((rc = p11_get_ulong(ctx, s, key[SAM_MODULE_KEY_WRAP], CKA_KEY_TYPE, &type)) != SAM_OK)
@@ -83,7 +95,8 @@ static int bind_with(p11_ctx_t *ctx, CK_SESSION_HANDLE s)
     if (type != CKK_AES)
         return p11_err(ctx, SAM_E_CONFIG, "module wrap key \"%s\" is not an AES key",
                        ctx->labels[SAM_MODULE_KEY_WRAP]);
-    if ((rc = check_secret(ctx, s, SAM_MODULE_KEY_WRAP, key[SAM_MODULE_KEY_WRAP], CKA_UNWRAP)) != SAM_OK)
+    if ((rc = check_secret(ctx, s, SAM_MODULE_KEY_WRAP, key[SAM_MODULE_KEY_WRAP], CKA_UNWRAP)) !=
+        SAM_OK)
         return rc;
 
     /* The seal key's type decides the MAC, whatever create would pick today. */
@@ -101,7 +114,8 @@ static int bind_with(p11_ctx_t *ctx, CK_SESSION_HANDLE s)
                        "(CKM_SHA256_HMAC for generic secrets, CKM_AES_CMAC for AES)",
                        ctx->labels[SAM_MODULE_KEY_SEAL], (unsigned long)type);
     }
-    if ((rc = check_secret(ctx, s, SAM_MODULE_KEY_SEAL, key[SAM_MODULE_KEY_SEAL], CKA_SIGN)) != SAM_OK)
+    if ((rc = check_secret(ctx, s, SAM_MODULE_KEY_SEAL, key[SAM_MODULE_KEY_SEAL], CKA_SIGN)) !=
+        SAM_OK)
         return rc;
 
     for (int w = SAM_MODULE_KEY_AUDIT; w <= SAM_MODULE_KEY_CSC; w++) {
@@ -182,18 +196,16 @@ static int make_ec_pair(p11_ctx_t *ctx, CK_SESSION_HANDLE s, int which, CK_OBJEC
         LABEL_ATTR(label),
     };
     CK_ATTRIBUTE priv_tmpl[] = {
-        {CKA_TOKEN, &yes, sizeof(yes)},
-        {CKA_PRIVATE, &yes, sizeof(yes)},
-        {CKA_SENSITIVE, &yes, sizeof(yes)},
-        {CKA_EXTRACTABLE, &no, sizeof(no)},
-        {CKA_SIGN, &yes, sizeof(yes)},
-        LABEL_ATTR(label),
+        {CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
+        {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
+        {CKA_SIGN, &yes, sizeof(yes)},      LABEL_ATTR(label),
     };
-    CK_RV rv = ctx->fl->C_GenerateKeyPair(s, &mech, pub_tmpl, sizeof(pub_tmpl) / sizeof(pub_tmpl[0]),
-                                          priv_tmpl, sizeof(priv_tmpl) / sizeof(priv_tmpl[0]), pub,
-                                          priv);
+    CK_RV rv =
+        ctx->fl->C_GenerateKeyPair(s, &mech, pub_tmpl, sizeof(pub_tmpl) / sizeof(pub_tmpl[0]),
+                                   priv_tmpl, sizeof(priv_tmpl) / sizeof(priv_tmpl[0]), pub, priv);
     if (rv != CKR_OK)
-        return p11_fail(ctx, rv, "C_GenerateKeyPair of module %s key \"%s\"", key_role[which], label);
+        return p11_fail(ctx, rv, "C_GenerateKeyPair of module %s key \"%s\"", key_role[which],
+                        label);
     return SAM_OK;
 }
 
@@ -275,12 +287,13 @@ int p11_count_temporary(p11_ctx_t *ctx, size_t *count)
         rc = p11_fail(ctx, rv, "C_FindObjectsInit");
         goto out;
     }
-    do {
+    /* Bounded, in case a module keeps answering: no SAM holds a million temporary keys. */
+    for (unsigned batches = 0; batches < (1u << 14); batches++) {
         rv = ctx->fl->C_FindObjects(s, batch, 64, &got);
-        if (rv != CKR_OK)
+        if (rv != CKR_OK || got == 0)
             break;
         total += got > 64 ? 64 : got;
-    } while (got > 0);
+    }
     CK_RV rv_final = ctx->fl->C_FindObjectsFinal(s);
     if (rv != CKR_OK)
         rc = p11_fail(ctx, rv, "C_FindObjects");

@@ -14,7 +14,10 @@ typedef struct {
     unsigned bit;
 } mech_entry_t;
 
-#define M(m, bit) {m, #m, bit}
+#define M(m, bit)                                                                                  \
+    {                                                                                              \
+        m, #m, bit                                                                                 \
+    }
 
 static const mech_entry_t mech_table[] = {
     M(CKM_RSA_PKCS_KEY_PAIR_GEN, P11_HAVE_RSA_GEN),
@@ -84,8 +87,8 @@ int p11_mech_probe(const CK_MECHANISM_TYPE *list, size_t n, const CK_MECHANISM_T
             const char *name = p11_mech_name(wrap_prefs[i]);
             append(wanted, sizeof(wanted), name != NULL ? name : "?");
         }
-        snprintf(msg, cap, "module lacks a key wrapping mechanism: needs %s%s", n_prefs > 1 ? "one of " : "",
-                 n_prefs > 0 ? wanted : "(none configured)");
+        snprintf(msg, cap, "module lacks a key wrapping mechanism: needs %s%s",
+                 n_prefs > 1 ? "one of " : "", n_prefs > 0 ? wanted : "(none configured)");
         return SAM_E_MECHANISM;
     }
     if (!(out->have & P11_HAVE_AES_GEN))

@@ -20,8 +20,8 @@ int p11_module_load(p11_ctx_t *ctx)
 {
     struct stat st;
     if (stat(ctx->library, &st) != 0)
-        return p11_err(ctx, errno == ENOENT ? SAM_E_NOT_FOUND : SAM_E_IO,
-                       "PKCS#11 library %s: %s", ctx->library, strerror(errno));
+        return p11_err(ctx, errno == ENOENT ? SAM_E_NOT_FOUND : SAM_E_IO, "PKCS#11 library %s: %s",
+                       ctx->library, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return p11_err(ctx, SAM_E_CONFIG, "PKCS#11 library %s: not a regular file", ctx->library);
 
@@ -42,8 +42,8 @@ int p11_module_load(p11_ctx_t *ctx)
     CK_FUNCTION_LIST_PTR fl = NULL;
     CK_RV rv = get_list(&fl);
     if (rv != CKR_OK || fl == NULL)
-        return p11_fail(ctx, rv != CKR_OK ? rv : CKR_GENERAL_ERROR, "PKCS#11 library %s: C_GetFunctionList",
-                        ctx->library);
+        return p11_fail(ctx, rv != CKR_OK ? rv : CKR_GENERAL_ERROR,
+                        "PKCS#11 library %s: C_GetFunctionList", ctx->library);
     if (fl->version.major < 2)
         return p11_err(ctx, SAM_E_CONFIG, "PKCS#11 library %s: Cryptoki %u.%u, need 2.20 or later",
                        ctx->library, fl->version.major, fl->version.minor);
@@ -170,8 +170,8 @@ static int probe_mechanisms(p11_ctx_t *ctx)
         rc = p11_fail(ctx, rv, "token \"%s\": C_GetMechanismList", ctx->token_label);
         goto out;
     }
-    rc = p11_mech_probe(list, n, ctx->profile->wrap_prefs, ctx->profile->n_wrap_prefs,
-                        &ctx->mechs, msg, sizeof(msg));
+    rc = p11_mech_probe(list, n, ctx->profile->wrap_prefs, ctx->profile->n_wrap_prefs, &ctx->mechs,
+                        msg, sizeof(msg));
     if (rc != SAM_OK) {
         rc = p11_err(ctx, rc, "token \"%s\": %s", ctx->token_label, msg);
         goto out;

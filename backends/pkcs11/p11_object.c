@@ -10,7 +10,8 @@ int p11_get_attr(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_A
     CK_ATTRIBUTE a = {type, buf, (CK_ULONG)cap};
     CK_RV rv = ctx->fl->C_GetAttributeValue(s, obj, &a, 1);
     if (rv == CKR_BUFFER_TOO_SMALL)
-        return p11_err(ctx, SAM_E_LIMIT, "C_GetAttributeValue: attribute 0x%lx longer than %zu bytes",
+        return p11_err(ctx, SAM_E_LIMIT,
+                       "C_GetAttributeValue: attribute 0x%lx longer than %zu bytes",
                        (unsigned long)type, cap);
     if (rv != CKR_OK)
         return p11_fail(ctx, rv, "C_GetAttributeValue (attribute 0x%lx)", (unsigned long)type);
@@ -21,8 +22,8 @@ int p11_get_attr(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_A
     return SAM_OK;
 }
 
-int p11_get_ulong(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
-                  CK_ATTRIBUTE_TYPE type, CK_ULONG *out)
+int p11_get_ulong(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
+                  CK_ULONG *out)
 {
     CK_ULONG v = 0;
     size_t len = 0;
@@ -36,8 +37,8 @@ int p11_get_ulong(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
     return SAM_OK;
 }
 
-int p11_get_bool(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
-                 CK_ATTRIBUTE_TYPE type, int *out)
+int p11_get_bool(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
+                 int *out)
 {
     CK_BBOOL v = CK_FALSE;
     size_t len = 0;

@@ -14,7 +14,10 @@ typedef struct {
     const char *text;
 } rv_entry_t;
 
-#define RV(v, rc, text) {v, rc, #v, text}
+#define RV(v, rc, text)                                                                            \
+    {                                                                                              \
+        v, rc, #v, text                                                                            \
+    }
 
 static const rv_entry_t rv_table[] = {
     RV(CKR_OK, SAM_OK, "success"),
@@ -33,6 +36,7 @@ static const rv_entry_t rv_table[] = {
     RV(CKR_PIN_LOCKED, SAM_E_PIN, "PIN locked"),
     RV(CKR_USER_PIN_NOT_INITIALIZED, SAM_E_PIN, "the user PIN is not initialized"),
     RV(CKR_USER_TYPE_INVALID, SAM_E_INTERNAL, "invalid user type"),
+    RV(CKR_USER_ALREADY_LOGGED_IN, SAM_E_BACKEND, "already logged in"),
     RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN, SAM_E_BACKEND, "another user is logged in"),
     RV(CKR_USER_TOO_MANY_TYPES, SAM_E_BACKEND, "too many user types logged in"),
 

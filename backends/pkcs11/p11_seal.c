@@ -64,8 +64,10 @@ int p11_seal_verify(p11_ctx_t *ctx, sam_bytes_t data, sam_bytes_t expected)
     if (rc != SAM_OK)
         goto out;
     /* The length is public (it is the mechanism's); the bytes are compared in constant time. */
-    if (expected.ptr == NULL || expected.len != len || !ctx->host->ct_equal(buf, expected.ptr, len)) {
-        rc = p11_err(ctx, SAM_E_INVALID_KEY_PAIR, "seal does not verify: the data or its MAC was changed");
+    if (expected.ptr == NULL || expected.len != len ||
+        !ctx->host->ct_equal(buf, expected.ptr, len)) {
+        rc = p11_err(ctx, SAM_E_INVALID_KEY_PAIR,
+                     "seal does not verify: the data or its MAC was changed");
         goto out;
     }
     rc = SAM_OK;

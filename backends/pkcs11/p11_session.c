@@ -66,7 +66,8 @@ int p11_session_get(p11_ctx_t *ctx, CK_SESSION_HANDLE *s)
     ctx->n_open++;
     pthread_mutex_unlock(&ctx->pool_lock);
 
-    CK_RV rv = ctx->fl->C_OpenSession(ctx->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, s);
+    CK_RV rv =
+        ctx->fl->C_OpenSession(ctx->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, s);
     if (rv == CKR_OK)
         return SAM_OK;
     pthread_mutex_lock(&ctx->pool_lock);

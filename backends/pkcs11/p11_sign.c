@@ -14,7 +14,10 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 static const char *hash_name(sam_hash h)
 {
-    return h == SAM_HASH_SHA256 ? "SHA-256" : h == SAM_HASH_SHA384 ? "SHA-384" : h == SAM_HASH_SHA512 ? "SHA-512" : "?";
+    return h == SAM_HASH_SHA256   ? "SHA-256"
+           : h == SAM_HASH_SHA384 ? "SHA-384"
+           : h == SAM_HASH_SHA512 ? "SHA-512"
+                                  : "?";
 }
 
 static CK_MECHANISM_TYPE hash_mech(sam_hash h)
@@ -24,7 +27,9 @@ static CK_MECHANISM_TYPE hash_mech(sam_hash h)
 
 static CK_RSA_PKCS_MGF_TYPE mgf_of(sam_hash h)
 {
-    return h == SAM_HASH_SHA256 ? CKG_MGF1_SHA256 : h == SAM_HASH_SHA384 ? CKG_MGF1_SHA384 : CKG_MGF1_SHA512;
+    return h == SAM_HASH_SHA256   ? CKG_MGF1_SHA256
+           : h == SAM_HASH_SHA384 ? CKG_MGF1_SHA384
+                                  : CKG_MGF1_SHA512;
 }
 
 /* Bytes of a signature of spec, and the most the caller's buffer must hold. */
@@ -57,10 +62,12 @@ static int check_params(p11_ctx_t *ctx, const sam_key_spec_t *spec, const sam_si
         }
         if (params->scheme == SAM_SCHEME_RSA_PSS) {
             if (!(ctx->mechs.have & P11_HAVE_RSA_PSS))
-                return p11_err(ctx, SAM_E_MECHANISM, "module lacks CKM_RSA_PKCS_PSS: cannot sign RSASSA-PSS");
+                return p11_err(ctx, SAM_E_MECHANISM,
+                               "module lacks CKM_RSA_PKCS_PSS: cannot sign RSASSA-PSS");
             sam_hash mgf = params->mgf1_hash != SAM_HASH_NONE ? params->mgf1_hash : params->hash;
             if (p11_hash_len(mgf) == 0)
-                return p11_err(ctx, SAM_E_UNSUPPORTED_ALG, "sign: MGF1 hash %d: only SHA-256, SHA-384, SHA-512",
+                return p11_err(ctx, SAM_E_UNSUPPORTED_ALG,
+                               "sign: MGF1 hash %d: only SHA-256, SHA-384, SHA-512",
                                (int)params->mgf1_hash);
             if (mgf != params->hash && ctx->profile->pss_mgf1_is_hash)
                 return p11_err(ctx, SAM_E_UNSUPPORTED_ALG,
@@ -90,7 +97,8 @@ static int check_params(p11_ctx_t *ctx, const sam_key_spec_t *spec, const sam_si
             return p11_err(ctx, SAM_E_MECHANISM, "module lacks CKM_ECDSA: cannot sign ECDSA");
         return SAM_OK;
     }
-    return p11_err(ctx, SAM_E_UNSUPPORTED_ALG, "sign: key type %d: only RSA and EC", (int)spec->type);
+    return p11_err(ctx, SAM_E_UNSUPPORTED_ALG, "sign: key type %d: only RSA and EC",
+                   (int)spec->type);
 }
 
 static int check_hash(p11_ctx_t *ctx, const sam_sig_params_t *params, sam_bytes_t hash, size_t i)
@@ -118,11 +126,13 @@ static int sign_one(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 
     sig->len = 0;
     if (sig->ptr == NULL || sig->cap < want)
-        return p11_err(ctx, SAM_E_LIMIT, "sign: signature buffer of %zu bytes, needs %zu", sig->cap, want);
+        return p11_err(ctx, SAM_E_LIMIT, "sign: signature buffer of %zu bytes, needs %zu", sig->cap,
+                       want);
     switch (params->scheme) {
     case SAM_SCHEME_RSA_PKCS1:
         mech.mechanism = CKM_RSA_PKCS;
-        if ((rc = p11_digest_info(params->hash, hash.ptr, hash.len, data, sizeof(data), &data_len)) != SAM_OK)
+        if ((rc = p11_digest_info(params->hash, hash.ptr, hash.len, data, sizeof(data),
+                                  &data_len)) != SAM_OK)
             return p11_err(ctx, rc, "sign: cannot build the DigestInfo");
         in = data;
         break;
@@ -219,8 +229,9 @@ static int unwrap(p11_ctx_t *ctx, CK_SESSION_HANDLE s, const sam_key_spec_t *spe
         n++;
     }
     CK_MECHANISM mech = {blob->mech, NULL, 0};
-    CK_RV rv = ctx->fl->C_UnwrapKey(s, &mech, ctx->key[SAM_MODULE_KEY_WRAP], (CK_BYTE_PTR)blob->wrapped,
-                                    (CK_ULONG)blob->wrapped_len, tmpl, n, key);
+    CK_RV rv =
+        ctx->fl->C_UnwrapKey(s, &mech, ctx->key[SAM_MODULE_KEY_WRAP], (CK_BYTE_PTR)blob->wrapped,
+                             (CK_ULONG)blob->wrapped_len, tmpl, n, key);
     if (rv != CKR_OK) {
         *broken |= p11_rv_session_broken(rv);
         const char *name = p11_mech_name(blob->mech);

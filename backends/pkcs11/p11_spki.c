@@ -27,7 +27,8 @@ static int encode(p11_ctx_t *ctx, const char *type, OSSL_PARAM_BLD *bld, sam_out
     pctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
     if (params == NULL || pctx == NULL || EVP_PKEY_fromdata_init(pctx) <= 0 ||
         EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        rc = p11_err(ctx, SAM_E_BACKEND, "the module returned a %s public key OpenSSL refuses", type);
+        rc = p11_err(ctx, SAM_E_BACKEND, "the module returned a %s public key OpenSSL refuses",
+                     type);
         goto out;
     }
     int len = i2d_PUBKEY(pkey, NULL);
@@ -97,7 +98,8 @@ static int spki_ec(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, sa
         goto out;
     const p11_curve_t *curve = p11_curve_by_params(ecp, ecp_len);
     if (curve == NULL) {
-        rc = p11_err(ctx, SAM_E_UNSUPPORTED_ALG, "EC public key on a curve other than P-256/384/521");
+        rc = p11_err(ctx, SAM_E_UNSUPPORTED_ALG,
+                     "EC public key on a curve other than P-256/384/521");
         goto out;
     }
     if (p11_ec_point_unwrap(point, point_len, curve->field_len, &raw, &raw_len) != SAM_OK) {

@@ -88,6 +88,11 @@ int sam_service_dynamic_init(sam_service_t *svc)
     }
     if (rc != SAM_OK)
         return rc;
+    if ((rc = sam_config_check_roles(svc->static_config, config)) != SAM_OK) {
+        sam_error_prefix("%s", path);
+        sam_dynamic_config_free(config);
+        return SAM_E_CONFIG;
+    }
     if ((rc = snapshot_new(config, &snap)) != SAM_OK) {
         sam_dynamic_config_free(config);
         return rc;
@@ -110,6 +115,11 @@ static int replace_locked(sam_service_t *svc, sam_dynamic_config_t *config)
     int rc;
     int64_t current = atomic_load(&svc->dynamic)->config->version;
 
+    /* Roles never mix: an SSA may not use an administrator's key. */
+    if ((rc = sam_config_check_roles(svc->static_config, config)) != SAM_OK) {
+        rc = SAM_E_CONFIG;
+        goto out;
+    }
     if (config->version <= current) {
         rc = sam_error_set(SAM_E_VERSION_CONFLICT,
                            "version %lld is not greater than the current version %lld",
@@ -155,6 +165,11 @@ int sam_service_dynamic_reload(sam_service_t *svc)
     if ((rc = sam_service_path(svc, SAM_DYNAMIC_CONFIG_FILE, path, sizeof(path))) != SAM_OK ||
         (rc = sam_dynamic_config_load(path, &config)) != SAM_OK)
         return rc;
+    if ((rc = sam_config_check_roles(svc->static_config, config)) != SAM_OK) {
+        sam_dynamic_config_free(config);
+        sam_error_prefix("%s", path);
+        return SAM_E_CONFIG;
+    }
     pthread_mutex_lock(&svc->replace_lock);
     if (config->version > atomic_load(&svc->dynamic)->config->version &&
         (rc = snapshot_new(config, &snap)) == SAM_OK) {

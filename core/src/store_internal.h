@@ -37,7 +37,7 @@ typedef struct st_sam_store_sad_request_t {
     const char *jti;
     int64_t expires;
     uint32_t num_signatures;
-    uint32_t n_requested; /* total signatures asked for, 1..num_signatures */
+    uint32_t n_requested;                 /* total signatures asked for, 1..num_signatures */
     const sam_store_hash_tally_t *hashes; /* distinct requested hashes */
     size_t n_hashes;
 } sam_store_sad_request_t;

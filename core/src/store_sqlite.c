@@ -25,7 +25,16 @@ struct st_sam_sqlite_t {
     pthread_cond_t returned; /* a connection came back, or a slot freed */
     sam_sqlite_conn_t *idle;
     size_t n_open; /* open or being opened */
+    sam_sqlite_t *next_abandoned;
 };
+
+/*
+ * Stores closed in a child after fork(). Their connections share the
+ * parent's file state (descriptors, shared memory, SQLite's lock records):
+ * closing them could checkpoint and delete the WAL under the parent. They
+ * stay here, referenced and unused, until the child exits or execs.
+ */
+static sam_sqlite_t *abandoned;
 
 /* A pthread call on our own mutex failing means memory corruption; carrying
  * on could hand one connection to two threads. */
@@ -40,8 +49,7 @@ static int check_file(const char *path, const struct stat *st)
     if (S_ISDIR(st->st_mode))
         return sam_error_set(SAM_E_STORE_UNAVAILABLE, "state store %s is a directory", path);
     if (!S_ISREG(st->st_mode))
-        return sam_error_set(SAM_E_STORE_UNAVAILABLE, "state store %s is not a regular file",
-                             path);
+        return sam_error_set(SAM_E_STORE_UNAVAILABLE, "state store %s is not a regular file", path);
     /* Whoever can write the file can reset SAD counts and assignments. */
     if (st->st_mode & S_IWOTH)
         return sam_error_set(SAM_E_STORE_UNAVAILABLE,
@@ -130,8 +138,7 @@ out:
     if (fd >= 0)
         (void)close(fd); /* already failing; the error above says why */
     if (made && unlink(tmp) != 0 && rc == SAM_OK)
-        rc = sam_error_set(SAM_E_STORE_UNAVAILABLE, "cannot remove %s: %s", tmp,
-                           strerror(errno));
+        rc = sam_error_set(SAM_E_STORE_UNAVAILABLE, "cannot remove %s: %s", tmp, strerror(errno));
     free(dir);
     free(tmp);
     return rc;
@@ -207,6 +214,13 @@ static void sqlite_store_close(void *impl)
     sam_sqlite_t *st = impl;
     sam_sqlite_conn_t *c;
 
+    if (getpid() != st->pid) {
+        st->next_abandoned = __atomic_load_n(&abandoned, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&abandoned, &st->next_abandoned, st, false,
+                                            __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            ;
+        return;
+    }
     while ((c = st->idle) != NULL) {
         st->idle = c->next;
         sam_sqlite_conn_close(c);
@@ -251,9 +265,15 @@ int sam_store_open_sqlite(const char *path, sam_store_t **out)
     if ((rc = make_file(path)) != SAM_OK)
         return rc;
     st = calloc(1, sizeof(*st));
-    if (st == NULL || (st->path = strdup(path)) == NULL) {
-        free(st);
+    if (st == NULL)
         return sam_error_set(SAM_E_NOMEM, "out of memory opening state store %s", path);
+    /* Absolute: connections opened later must find the same file after a chdir(). */
+    st->path = realpath(path, NULL);
+    if (st->path == NULL) {
+        rc = sam_error_set(errno == ENOMEM ? SAM_E_NOMEM : SAM_E_STORE_UNAVAILABLE,
+                           "cannot resolve state store %s: %s", path, strerror(errno));
+        free(st);
+        return rc;
     }
     st->pid = getpid();
     if (pthread_mutex_init(&st->lock, NULL) != 0) {

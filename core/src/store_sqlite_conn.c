@@ -161,8 +161,14 @@ int sam_sqlite_retry(sam_sqlite_conn_t *c, sam_sqlite_txn mode, sam_sqlite_fn fn
         if (rc == SAM_OK)
             break;
         rollback(c);
-        if (!c->busy || c->broken || now_ms() >= deadline)
+        if (!c->busy || c->broken)
             break;
+        if (now_ms() >= deadline) {
+            rc = sam_error_set(SAM_E_STORE_UNAVAILABLE,
+                               "state store %s: still locked by another writer after %d ms",
+                               c->path, SAM_SQLITE_BUSY_MS);
+            break;
+        }
         /* Busy without SQLite's own wait (e.g. a snapshot conflict): back off. */
         pause_ms(wait);
         wait = wait < 50 ? wait * 2 : 50;

@@ -60,9 +60,9 @@ extern const char sam_sqlite_version_table[];
 
 typedef struct st_sam_sqlite_conn_t {
     sqlite3 *db;
-    const char *path;  /* the store's, for messages */
-    bool busy;         /* the last failure was SQLITE_BUSY/LOCKED: worth retrying */
-    bool broken;       /* state unknown (a rollback failed): close, do not reuse */
+    const char *path; /* the store's, for messages */
+    bool busy;        /* the last failure was SQLITE_BUSY/LOCKED: worth retrying */
+    bool broken;      /* state unknown (a rollback failed): close, do not reuse */
     sqlite3_stmt *stmt[SAM_SQ_COUNT];
     struct st_sam_sqlite_conn_t *next; /* in the pool's idle list */
 } sam_sqlite_conn_t;

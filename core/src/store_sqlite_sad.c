@@ -29,8 +29,7 @@ static int sad_row(sam_sqlite_conn_t *c, const sam_store_sad_request_t *req, int
         sam_sqlite_reset(c, SAM_SQ_SAD_GET);
         return SAM_OK;
     }
-    rc = sam_sqlite_query(c, SAM_SQ_SAD_INSERT, &row, "tti", req->issuer, req->jti,
-                          req->expires);
+    rc = sam_sqlite_query(c, SAM_SQ_SAD_INSERT, &row, "tti", req->issuer, req->jti, req->expires);
     if (rc != SAM_OK)
         return rc;
     if (!row)
@@ -78,8 +77,7 @@ static int reserve_txn(sam_sqlite_conn_t *c, void *arg)
                                  "a hash the SAD lists %u times was already signed %lld times",
                                  h->authorized, (long long)used);
     }
-    rc = sam_sqlite_exec(c, SAM_SQ_SAD_ADD, "iii", sad_id, (int64_t)req->n_requested,
-                         req->expires);
+    rc = sam_sqlite_exec(c, SAM_SQ_SAD_ADD, "iii", sad_id, (int64_t)req->n_requested, req->expires);
     if (rc != SAM_OK)
         return rc;
     rc = sam_sqlite_query(c, SAM_SQ_RES_INSERT, &row, "ii", sad_id, (int64_t)req->n_requested);
@@ -123,8 +121,10 @@ static int release_txn(sam_sqlite_conn_t *c, void *arg)
     if ((rc = sam_sqlite_query(c, SAM_SQ_RES_GET, &row, "i", id)) != SAM_OK)
         return rc;
     if (!row)
-        return sam_error_set(SAM_E_NOT_FOUND, "no SAD reservation %lld (never made, or its SAD expired and was purged)",
-                             (long long)id);
+        return sam_error_set(
+            SAM_E_NOT_FOUND,
+            "no SAD reservation %lld (never made, or its SAD expired and was purged)",
+            (long long)id);
     sad_id = sqlite3_column_int64(st, 0);
     total = sqlite3_column_int64(st, 1);
     released = sqlite3_column_int64(st, 2);
@@ -146,8 +146,8 @@ static int purge_txn(sam_sqlite_conn_t *c, void *arg)
 {
     int64_t now = *(const int64_t *)arg;
     /* Children first: each statement finds its rows through sad.expires. */
-    static const sam_sq_id order[] = {SAM_SQ_PURGE_RES_HASH, SAM_SQ_PURGE_RES,
-                                      SAM_SQ_PURGE_HASH, SAM_SQ_PURGE_SAD};
+    static const sam_sq_id order[] = {SAM_SQ_PURGE_RES_HASH, SAM_SQ_PURGE_RES, SAM_SQ_PURGE_HASH,
+                                      SAM_SQ_PURGE_SAD};
     int rc = SAM_OK;
 
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && rc == SAM_OK; i++)

@@ -20,8 +20,8 @@ static int exec_sql(sam_sqlite_conn_t *c, const char *sql, const char *what)
 
 /* Run sql, which yields one row, and hand back its first column as text
  * (copied into buf) or as an integer. */
-static int one_value(sam_sqlite_conn_t *c, const char *sql, const char *what, char *buf,
-                     size_t cap, int64_t *num)
+static int one_value(sam_sqlite_conn_t *c, const char *sql, const char *what, char *buf, size_t cap,
+                     int64_t *num)
 {
     sqlite3_stmt *st = NULL;
     const unsigned char *text;
@@ -151,9 +151,8 @@ int sam_sqlite_conn_open(const char *path, sam_sqlite_conn_t **out)
     c->path = path;
     /* NOMUTEX: the pool gives a connection to one thread at a time. The
      * file exists (store_sqlite.c made it with mode 0600): no CREATE. */
-    src = sqlite3_open_v2(path, &c->db,
-                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                          NULL);
+    src = sqlite3_open_v2(
+        path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
     if (src != SQLITE_OK) {
         rc = sam_sqlite_fail(c, src, "opening");
         goto out;

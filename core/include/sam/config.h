@@ -268,7 +268,9 @@ bool sam_ssa_trusts(const sam_dynamic_config_t *c, const sam_ssa_t *ssa,
 
 /*
  * Checks across the two files: roles never mix, so no SSA may use an
- * administrator's key. SAM_OK or SAM_E_CONFIG naming both ids.
+ * administrator's key; csc.oauth2.issuer (when CSC is on) names a registered
+ * authorization server. SAM_OK or SAM_E_CONFIG naming what clashes. samd's
+ * PUT should run it on the new document against the static configuration.
  */
 int sam_config_check_roles(const sam_static_config_t *s, const sam_dynamic_config_t *d);
 

@@ -26,6 +26,26 @@
  * Thread context: one samh_t per test process (Criterion forks a process
  * per test); not thread-safe. Functions return 0 on success and -1 with a
  * message on stderr otherwise, unless said otherwise.
+ *
+ * Use (tests/integration/CMakeLists.txt shows it): link the samharness
+ * target; it depends on samd, sam-admin and the plugins, so they are built
+ * first. A test:
+ *
+ *     samh_t *h;
+ *     samh_response_t r;
+ *     cr_assert_eq(samh_setup(&h, NULL), 0);
+ *     cr_assert_eq(samh_start(h), 0);
+ *     cr_assert_eq(samh_get(h, SAMH_SSA, "/sam/v1/info", &r), 0, "%s", r.error);
+ *     cr_assert_eq(r.status, 200);
+ *     samh_response_free(&r);
+ *     int status;
+ *     cr_assert_eq(samh_stop(h, 0, &status), 0);
+ *     cr_assert_eq(status, 0);
+ *     samh_free(h);
+ *
+ * SAMH_KEEP=1 in the environment keeps the directory (logs, configuration,
+ * keys) for a post-mortem. samd honours SAMD_TEST_READYZ_DELAY_MS (0..5000,
+ * through opts.env) to hold /readyz requests in the worker pool that long.
  */
 #ifndef SAM_TEST_SAMHARNESS_H
 #define SAM_TEST_SAMHARNESS_H

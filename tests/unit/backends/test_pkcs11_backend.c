@@ -78,7 +78,8 @@ static size_t temp_keys(sam_module_t *m)
     return n;
 }
 
-static void generate(sam_module_t *m, sam_key_type type, uint32_t bits, sam_curve curve, test_key_t *k)
+static void generate(sam_module_t *m, sam_key_type type, uint32_t bits, sam_curve curve,
+                     test_key_t *k)
 {
     memset(k, 0, sizeof(*k));
     k->spec = (sam_key_spec_t){type, bits, curve};
@@ -113,7 +114,8 @@ static int verify(const uint8_t *spki, size_t spki_len, const sam_sig_params_t *
         ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
     if (ok && p->scheme == SAM_SCHEME_RSA_PSS)
         ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md_of(p->mgf1_hash != SAM_HASH_NONE ? p->mgf1_hash : p->hash)) == 1 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md(
+                 ctx, md_of(p->mgf1_hash != SAM_HASH_NONE ? p->mgf1_hash : p->hash)) == 1 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, (int)p->salt_len) == 1;
     if (ok)
         ok = EVP_PKEY_verify(ctx, sig, sig_len, hash, hash_len) == 1;
@@ -175,9 +177,11 @@ static void rsa_all_schemes(uint32_t bits)
     random_hash(SAM_HASH_SHA256, hash);
     sam_bytes_t hb = {hash, 32};
     sam_outbuf_t so = {sig, sizeof(sig), 0};
-    sam_sig_params_t over = {SAM_SCHEME_RSA_PSS, SAM_HASH_SHA256, SAM_HASH_SHA256, bits / 8 - 32 - 1};
-    cr_assert_eq(sam_module_sign(mod, &k.spec, (sam_bytes_t){k.wrapped, k.wrapped_len}, &over, &hb, 1, &so),
-                 SAM_E_INVALID_ARG);
+    sam_sig_params_t over = {SAM_SCHEME_RSA_PSS, SAM_HASH_SHA256, SAM_HASH_SHA256,
+                             bits / 8 - 32 - 1};
+    cr_assert_eq(
+        sam_module_sign(mod, &k.spec, (sam_bytes_t){k.wrapped, k.wrapped_len}, &over, &hb, 1, &so),
+        SAM_E_INVALID_ARG);
     cr_assert_eq(so.len, 0);
     cr_assert(strstr(sam_error_message(), "salt") != NULL, "%s", sam_error_message());
 }
@@ -196,9 +200,13 @@ Test(pkcs11_sign, rsa4096_few, .init = with_keys, .fini = teardown)
 {
     test_key_t k;
     generate(mod, SAM_KEY_RSA, 4096, SAM_CURVE_NONE, &k);
-    sign_and_verify(mod, &k, (sam_sig_params_t){SAM_SCHEME_RSA_PKCS1, SAM_HASH_SHA512, SAM_HASH_NONE, 0});
-    sign_and_verify(mod, &k, (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA256, SAM_HASH_SHA256, 512 - 32 - 2});
-    sign_and_verify(mod, &k, (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA384, SAM_HASH_SHA384, 0});
+    sign_and_verify(mod, &k,
+                    (sam_sig_params_t){SAM_SCHEME_RSA_PKCS1, SAM_HASH_SHA512, SAM_HASH_NONE, 0});
+    sign_and_verify(
+        mod, &k,
+        (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA256, SAM_HASH_SHA256, 512 - 32 - 2});
+    sign_and_verify(mod, &k,
+                    (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA384, SAM_HASH_SHA384, 0});
 }
 
 Test(pkcs11_sign, rsa_pss_mgf1_other_hash_refused_on_softhsm, .init = with_keys, .fini = teardown)
@@ -211,12 +219,14 @@ Test(pkcs11_sign, rsa_pss_mgf1_other_hash_refused_on_softhsm, .init = with_keys,
     sam_bytes_t hb = {hash, 32};
     sam_outbuf_t so = {sig, sizeof(sig), 0};
     sam_sig_params_t p = {SAM_SCHEME_RSA_PSS, SAM_HASH_SHA256, SAM_HASH_SHA512, 20};
-    cr_assert_eq(sam_module_sign(mod, &k.spec, (sam_bytes_t){k.wrapped, k.wrapped_len}, &p, &hb, 1, &so),
-                 SAM_E_UNSUPPORTED_ALG);
+    cr_assert_eq(
+        sam_module_sign(mod, &k.spec, (sam_bytes_t){k.wrapped, k.wrapped_len}, &p, &hb, 1, &so),
+        SAM_E_UNSUPPORTED_ALG);
     cr_assert(strstr(sam_error_message(), "MGF1") != NULL, "%s", sam_error_message());
     cr_assert_eq(temp_keys(mod), 0);
     /* MGF1 left unset means the signature's hash */
-    sign_and_verify(mod, &k, (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA384, SAM_HASH_NONE, 48});
+    sign_and_verify(mod, &k,
+                    (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA384, SAM_HASH_NONE, 48});
 }
 
 static void ec_all_hashes(sam_curve c)
@@ -224,7 +234,8 @@ static void ec_all_hashes(sam_curve c)
     test_key_t k;
     generate(mod, SAM_KEY_EC, 0, c, &k);
     for (size_t i = 0; i < 3; i++)
-        sign_and_verify(mod, &k, (sam_sig_params_t){SAM_SCHEME_ECDSA, all_hashes[i], SAM_HASH_NONE, 0});
+        sign_and_verify(mod, &k,
+                        (sam_sig_params_t){SAM_SCHEME_ECDSA, all_hashes[i], SAM_HASH_NONE, 0});
 }
 
 Test(pkcs11_sign, p256_all_hashes, .init = with_keys, .fini = teardown)
@@ -247,8 +258,10 @@ Test(pkcs11_sign, several_hashes_one_call, .init = with_keys, .fini = teardown)
     test_key_t r, e;
     generate(mod, SAM_KEY_RSA, 2048, SAM_CURVE_NONE, &r);
     generate(mod, SAM_KEY_EC, 0, SAM_CURVE_P521, &e);
-    sign_and_verify_n(mod, &r, (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA384, SAM_HASH_SHA384, 48}, 4);
-    sign_and_verify_n(mod, &e, (sam_sig_params_t){SAM_SCHEME_ECDSA, SAM_HASH_SHA512, SAM_HASH_NONE, 0}, 4);
+    sign_and_verify_n(
+        mod, &r, (sam_sig_params_t){SAM_SCHEME_RSA_PSS, SAM_HASH_SHA384, SAM_HASH_SHA384, 48}, 4);
+    sign_and_verify_n(mod, &e,
+                      (sam_sig_params_t){SAM_SCHEME_ECDSA, SAM_HASH_SHA512, SAM_HASH_NONE, 0}, 4);
 }
 
 Test(pkcs11_sign, wrapped_key_survives_reopen, .init = with_keys, .fini = teardown)
@@ -258,7 +271,8 @@ Test(pkcs11_sign, wrapped_key_survives_reopen, .init = with_keys, .fini = teardo
     sam_module_close(mod);
     mod = NULL;
     cr_assert_eq(sam_test_module_open(&token, 0, &mod), SAM_OK, "%s", sam_error_message());
-    sign_and_verify(mod, &k, (sam_sig_params_t){SAM_SCHEME_ECDSA, SAM_HASH_SHA256, SAM_HASH_NONE, 0});
+    sign_and_verify(mod, &k,
+                    (sam_sig_params_t){SAM_SCHEME_ECDSA, SAM_HASH_SHA256, SAM_HASH_NONE, 0});
 }
 
 /* ---- failures leave nothing behind ---------------------------------------- */
@@ -295,7 +309,8 @@ Test(pkcs11_fail, invalid_blobs, .init = with_keys, .fini = teardown)
     generate(mod, SAM_KEY_EC, 0, SAM_CURVE_P384, &other);
     sam_sig_params_t p = {SAM_SCHEME_ECDSA, SAM_HASH_SHA256, SAM_HASH_NONE, 0};
     /* truncated, empty, too long */
-    cr_assert_eq(try_sign(&k, k.wrapped, k.wrapped_len - 1, &k.spec, p, 32), SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(try_sign(&k, k.wrapped, k.wrapped_len - 1, &k.spec, p, 32),
+                 SAM_E_INVALID_KEY_PAIR);
     cr_assert_eq(try_sign(&k, k.wrapped, 10, &k.spec, p, 32), SAM_E_INVALID_KEY_PAIR);
     uint8_t longer[SAM_MAX_WRAPPED_LEN];
     memcpy(longer, k.wrapped, k.wrapped_len);
@@ -344,7 +359,8 @@ Test(pkcs11_fail, changed_blob_byte_rsa, .init = with_keys, .fini = teardown)
 {
     test_key_t k;
     generate(mod, SAM_KEY_RSA, 2048, SAM_CURVE_NONE, &k);
-    flip_every_byte(&k, (sam_sig_params_t){SAM_SCHEME_RSA_PKCS1, SAM_HASH_SHA256, SAM_HASH_NONE, 0}, 37);
+    flip_every_byte(&k, (sam_sig_params_t){SAM_SCHEME_RSA_PKCS1, SAM_HASH_SHA256, SAM_HASH_NONE, 0},
+                    37);
 }
 
 /* ---- configuration and login errors ---------------------------------------- */
@@ -450,9 +466,10 @@ Test(pkcs11_keys, module_key_signatures, .init = with_keys, .fini = teardown)
         cr_assert_eq(sam_module_public_key(mod, which, &so), SAM_OK, "%s", sam_error_message());
         random_hash(SAM_HASH_SHA256, hash);
         sam_sig_params_t p = {SAM_SCHEME_ECDSA, SAM_HASH_SHA256, SAM_HASH_NONE, 0};
-        cr_assert_eq(sam_module_sign_with_key(mod, which, &p, (sam_bytes_t){hash, 32}, &sigo), SAM_OK,
-                     "%s", sam_error_message());
-        cr_assert(verify(spki, so.len, &p, hash, 32, sig, sigo.len), "module key %d signature", which);
+        cr_assert_eq(sam_module_sign_with_key(mod, which, &p, (sam_bytes_t){hash, 32}, &sigo),
+                     SAM_OK, "%s", sam_error_message());
+        cr_assert(verify(spki, so.len, &p, hash, 32, sig, sigo.len), "module key %d signature",
+                  which);
         hash[0] ^= 1;
         cr_assert(!verify(spki, so.len, &p, hash, 32, sig, sigo.len));
     }
@@ -475,27 +492,34 @@ Test(pkcs11_seal, seal_and_verify, .init = with_keys, .fini = teardown)
     cr_assert_eq(sam_module_seal(mod, (sam_bytes_t){data, sizeof(data)}, &mo), SAM_OK, "%s",
                  sam_error_message());
     cr_assert_eq(mo.len, 32, "HMAC-SHA256 on SoftHSM");
-    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len}),
-                 SAM_OK, "%s", sam_error_message());
+    cr_assert_eq(
+        sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len}),
+        SAM_OK, "%s", sam_error_message());
 
     data[77] ^= 0x10;
-    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len}),
-                 SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(
+        sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len}),
+        SAM_E_INVALID_KEY_PAIR);
     data[77] ^= 0x10;
     mac[5] ^= 0x01;
-    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len}),
-                 SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(
+        sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len}),
+        SAM_E_INVALID_KEY_PAIR);
     mac[5] ^= 0x01;
-    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)}, (sam_bytes_t){mac, mo.len - 1}),
+    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data)},
+                                        (sam_bytes_t){mac, mo.len - 1}),
                  SAM_E_INVALID_KEY_PAIR);
-    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data) - 1}, (sam_bytes_t){mac, mo.len}),
+    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){data, sizeof(data) - 1},
+                                        (sam_bytes_t){mac, mo.len}),
                  SAM_E_INVALID_KEY_PAIR);
 
     /* empty data seals too, and differently */
     uint8_t mac2[SAM_MAX_MAC_LEN];
     sam_outbuf_t mo2 = {mac2, sizeof(mac2), 0};
-    cr_assert_eq(sam_module_seal(mod, (sam_bytes_t){NULL, 0}, &mo2), SAM_OK, "%s", sam_error_message());
-    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){NULL, 0}, (sam_bytes_t){mac2, mo2.len}), SAM_OK);
+    cr_assert_eq(sam_module_seal(mod, (sam_bytes_t){NULL, 0}, &mo2), SAM_OK, "%s",
+                 sam_error_message());
+    cr_assert_eq(sam_module_seal_verify(mod, (sam_bytes_t){NULL, 0}, (sam_bytes_t){mac2, mo2.len}),
+                 SAM_OK);
     cr_assert(memcmp(mac, mac2, 32) != 0);
 }
 
@@ -629,8 +653,9 @@ Test(pkcs11_threads, recovers_after_module_loss, .init = with_keys, .fini = tear
     uint8_t hash[32] = {0}, sig[SAM_MAX_SIGNATURE_LEN];
     sam_bytes_t hb = {hash, 32};
     sam_outbuf_t so = {sig, sizeof(sig), 0};
-    cr_assert_eq(sam_module_sign(mod, &k.spec, (sam_bytes_t){k.wrapped, k.wrapped_len}, &p, &hb, 1, &so),
-                 SAM_E_BACKEND_UNAVAILABLE);
+    cr_assert_eq(
+        sam_module_sign(mod, &k.spec, (sam_bytes_t){k.wrapped, k.wrapped_len}, &p, &hb, 1, &so),
+        SAM_E_BACKEND_UNAVAILABLE);
     cr_assert(strstr(sam_error_message(), "CKR_CRYPTOKI_NOT_INITIALIZED") != NULL, "%s",
               sam_error_message());
     cr_assert_eq(sam_module_health(mod), SAM_OK, "%s", sam_error_message());

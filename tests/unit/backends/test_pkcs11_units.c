@@ -11,10 +11,18 @@
 
 #include "p11_internal.h"
 
-static const CK_MECHANISM_TYPE softhsm_like[] = {
-    CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_EC_KEY_PAIR_GEN, CKM_ECDSA,
-    CKM_SHA256_HMAC, CKM_GENERIC_SECRET_KEY_GEN, CKM_AES_KEY_GEN, CKM_AES_CMAC,
-    CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CKM_SHA256};
+static const CK_MECHANISM_TYPE softhsm_like[] = {CKM_RSA_PKCS_KEY_PAIR_GEN,
+                                                 CKM_RSA_PKCS,
+                                                 CKM_RSA_PKCS_PSS,
+                                                 CKM_EC_KEY_PAIR_GEN,
+                                                 CKM_ECDSA,
+                                                 CKM_SHA256_HMAC,
+                                                 CKM_GENERIC_SECRET_KEY_GEN,
+                                                 CKM_AES_KEY_GEN,
+                                                 CKM_AES_CMAC,
+                                                 CKM_AES_KEY_WRAP,
+                                                 CKM_AES_KEY_WRAP_PAD,
+                                                 CKM_SHA256};
 #define N_SOFTHSM (sizeof(softhsm_like) / sizeof(softhsm_like[0]))
 
 static const CK_MECHANISM_TYPE prefs[] = {CKM_AES_KEY_WRAP_PAD, CKM_AES_KEY_WRAP_KWP};
@@ -104,7 +112,8 @@ Test(pkcs11_probe, no_ecdsa)
     p11_mechs_t m;
     char msg[512];
     cr_assert_eq(p11_mech_probe(list, n, prefs, 2, &m, msg, sizeof(msg)), SAM_E_MECHANISM);
-    cr_assert(strstr(msg, "CKM_ECDSA") != NULL && strstr(msg, "CKM_EC_KEY_PAIR_GEN") != NULL, "%s", msg);
+    cr_assert(strstr(msg, "CKM_ECDSA") != NULL && strstr(msg, "CKM_EC_KEY_PAIR_GEN") != NULL, "%s",
+              msg);
 }
 
 Test(pkcs11_probe, no_pss_is_a_warning)
@@ -126,8 +135,9 @@ Test(pkcs11_rv, table)
     cr_assert_eq(p11_rv_rc(CKR_PIN_INCORRECT), SAM_E_PIN);
     cr_assert_eq(p11_rv_rc(CKR_PIN_LOCKED), SAM_E_PIN);
     cr_assert_str_eq(p11_rv_name(CKR_PIN_INCORRECT), "CKR_PIN_INCORRECT");
-    const CK_RV gone[] = {CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT, CKR_DEVICE_ERROR,
-                          CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED, CKR_CRYPTOKI_NOT_INITIALIZED};
+    const CK_RV gone[] = {CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT,
+                          CKR_DEVICE_ERROR,   CKR_SESSION_HANDLE_INVALID,
+                          CKR_SESSION_CLOSED, CKR_CRYPTOKI_NOT_INITIALIZED};
     for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
         cr_assert_eq(p11_rv_rc(gone[i]), SAM_E_BACKEND_UNAVAILABLE, "%s", p11_rv_name(gone[i]));
     cr_assert_eq(p11_rv_rc(CKR_MECHANISM_INVALID), SAM_E_MECHANISM);
@@ -144,7 +154,8 @@ static void check_ecdsa_der(const uint8_t *raw, size_t raw_len)
     size_t ours_len = 0;
     cr_assert_eq(p11_ecdsa_raw_to_der(raw, raw_len, ours, sizeof(ours), &ours_len), SAM_OK);
     ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(raw, (int)raw_len / 2, NULL), *s = BN_bin2bn(raw + raw_len / 2, (int)raw_len / 2, NULL);
+    BIGNUM *r = BN_bin2bn(raw, (int)raw_len / 2, NULL),
+           *s = BN_bin2bn(raw + raw_len / 2, (int)raw_len / 2, NULL);
     cr_assert(sig != NULL && r != NULL && s != NULL && ECDSA_SIG_set0(sig, r, s) == 1);
     int len = i2d_ECDSA_SIG(sig, &theirs);
     cr_assert_eq((size_t)len, ours_len, "raw %zu: ours %zu theirs %d", raw_len, ours_len, len);
@@ -194,7 +205,8 @@ Test(pkcs11_der, digest_info)
     cr_assert_eq(len, 83);
     cr_assert_eq(out[14], 0x03, "SHA-512 OID ends in 3");
     cr_assert_eq(p11_digest_info(SAM_HASH_SHA256, hash, 33, out, sizeof(out), &len), SAM_E_PARSE);
-    cr_assert_eq(p11_digest_info(SAM_HASH_NONE, hash, 0, out, sizeof(out), &len), SAM_E_UNSUPPORTED_ALG);
+    cr_assert_eq(p11_digest_info(SAM_HASH_NONE, hash, 0, out, sizeof(out), &len),
+                 SAM_E_UNSUPPORTED_ALG);
     cr_assert_eq(p11_digest_info(SAM_HASH_SHA512, hash, 64, out, 82, &len), SAM_E_LIMIT);
 }
 
@@ -230,10 +242,12 @@ Test(pkcs11_blob, round_trip_and_every_header_change)
     sam_key_spec_t spec = {SAM_KEY_RSA, 3072, SAM_CURVE_NONE};
     uint8_t blob[16 + 40];
     memset(blob + 16, 0xab, 40);
-    cr_assert_eq(p11_blob_write_header(blob, sizeof(blob), &spec, CKM_AES_KEY_WRAP_PAD, 40), SAM_OK);
+    cr_assert_eq(p11_blob_write_header(blob, sizeof(blob), &spec, CKM_AES_KEY_WRAP_PAD, 40),
+                 SAM_OK);
     p11_blob_t b;
     char msg[256];
-    cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &spec, &b, msg, sizeof(msg)), SAM_OK, "%s", msg);
+    cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &spec, &b, msg, sizeof(msg)),
+                 SAM_OK, "%s", msg);
     cr_assert_eq(b.mech, CKM_AES_KEY_WRAP_PAD);
     cr_assert_eq(b.wrapped, blob + 16);
     cr_assert_eq(b.wrapped_len, 40);
@@ -241,21 +255,30 @@ Test(pkcs11_blob, round_trip_and_every_header_change)
         for (int bit = 0; bit < 8; bit++) {
             blob[i] ^= (uint8_t)(1u << bit);
             if (i == 11 && bit == 0) { /* 0x210a -> 0x210b: the other wrapping mechanism */
-                cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &spec, &b, msg, sizeof(msg)), SAM_OK);
+                cr_assert_eq(
+                    p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &spec, &b, msg, sizeof(msg)),
+                    SAM_OK);
                 cr_assert_eq(b.mech, CKM_AES_KEY_WRAP_KWP);
                 blob[i] ^= 1;
                 continue;
             }
-            cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &spec, &b, msg, sizeof(msg)),
-                         SAM_E_INVALID_KEY_PAIR, "byte %zu bit %d", i, bit);
+            cr_assert_eq(
+                p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &spec, &b, msg, sizeof(msg)),
+                SAM_E_INVALID_KEY_PAIR, "byte %zu bit %d", i, bit);
             cr_assert_str_not_empty(msg);
             blob[i] ^= (uint8_t)(1u << bit);
         }
     }
     sam_key_spec_t other = {SAM_KEY_RSA, 2048, SAM_CURVE_NONE};
-    cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &other, &b, msg, sizeof(msg)), SAM_E_INVALID_KEY_PAIR);
-    cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, 15}, &spec, &b, msg, sizeof(msg)), SAM_E_INVALID_KEY_PAIR);
-    cr_assert_eq(p11_blob_parse((sam_bytes_t){NULL, 0}, &spec, &b, msg, sizeof(msg)), SAM_E_INVALID_KEY_PAIR);
-    cr_assert_eq(p11_blob_write_header(blob, sizeof(blob), &spec, CKM_AES_KEY_WRAP_PAD, 0), SAM_E_LIMIT);
-    cr_assert_eq(p11_blob_write_header(blob, sizeof(blob), &spec, CKM_AES_KEY_WRAP_PAD, P11_MAX_WRAPPED_BYTES + 1), SAM_E_LIMIT);
+    cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, sizeof(blob)}, &other, &b, msg, sizeof(msg)),
+                 SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(p11_blob_parse((sam_bytes_t){blob, 15}, &spec, &b, msg, sizeof(msg)),
+                 SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(p11_blob_parse((sam_bytes_t){NULL, 0}, &spec, &b, msg, sizeof(msg)),
+                 SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(p11_blob_write_header(blob, sizeof(blob), &spec, CKM_AES_KEY_WRAP_PAD, 0),
+                 SAM_E_LIMIT);
+    cr_assert_eq(p11_blob_write_header(blob, sizeof(blob), &spec, CKM_AES_KEY_WRAP_PAD,
+                                       P11_MAX_WRAPPED_BYTES + 1),
+                 SAM_E_LIMIT);
 }

@@ -7,12 +7,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sam/rc.h"
@@ -28,8 +30,7 @@ static void open_fails(const char *path, const char *phrase)
     sam_store_t *s = (sam_store_t *)0x1;
     int rc = sam_store_open_sqlite(path, &s);
 
-    cr_assert_eq(rc, SAM_E_STORE_UNAVAILABLE, "open %s gave %d: %s", path, rc,
-                 sam_error_message());
+    cr_assert_eq(rc, SAM_E_STORE_UNAVAILABLE, "open %s gave %d: %s", path, rc, sam_error_message());
     cr_assert_null(s);
     cr_assert_not_null(strstr(sam_error_message(), path), "message [%s] names no path",
                        sam_error_message());
@@ -60,6 +61,9 @@ Test(store_errors, created_mode_0600)
     snprintf(wal, sizeof(wal), "%s-wal", fx_path);
     cr_assert_eq(stat(wal, &st), 0, "WAL mode: %s exists", wal);
     cr_assert_eq(st.st_mode & 0777, 0600, "WAL mode %o", st.st_mode & 0777);
+    snprintf(wal, sizeof(wal), "%s-shm", fx_path);
+    cr_assert_eq(stat(wal, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600, "SHM mode %o", st.st_mode & 0777);
     sam_store_close(s);
     cr_assert_eq(fx_sql_int(fx_path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 1);
@@ -202,6 +206,39 @@ Test(store_errors, write_failure_then_recovery)
         OK(sam_store_key_deleted(s, "k0", &d));
         cr_assert_not(d);
     }
+    sam_store_close(s);
+}
+
+/* Another writer holds the lock past the busy timeout: give up, change nothing. */
+Test(store_errors, locked_past_timeout, .timeout = 60)
+{
+    sam_store_t *s = fx_open();
+    sqlite3 *other = NULL;
+    struct timespec t0, t1;
+    double waited;
+    int rc;
+
+    OK(fx_reserve(s, "as", "j", 2, "AB", "A", NULL));
+    cr_assert_eq(sqlite3_open_v2(fx_path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = fx_reserve(s, "as", "j", 2, "AB", "B", NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert_eq(rc, SAM_E_STORE_UNAVAILABLE, "reserve gave %d: %s", rc, sam_error_message());
+    cr_assert_not_null(strstr(sam_error_message(), "still locked"), "[%s]", sam_error_message());
+    cr_assert(waited >= 4.5 && waited < 15.0, "waited %.1f s", waited);
+    /* Reads still work in WAL mode while a writer holds the lock. */
+    {
+        bool d = true;
+
+        OK(sam_store_key_deleted(s, "k", &d));
+        cr_assert_not(d);
+    }
+    cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_close(other), SQLITE_OK);
+    OK(fx_reserve(s, "as", "j", 2, "AB", "B", NULL));
+    cr_assert_eq(fx_reserve(s, "as", "j", 2, "AB", "B", NULL), SAM_E_SAD_EXHAUSTED);
     sam_store_close(s);
 }
 

@@ -80,8 +80,12 @@ static int run_reserve_threads(const char *authorized, uint32_t num, int attempt
 
     cr_assert_eq(pthread_barrier_init(&start, NULL, N_THREADS), 0);
     for (int i = 0; i < N_THREADS; i++) {
-        w[i] = (worker_t){.s = s, .start = &start, .idx = i, .authorized = authorized,
-                          .num_signatures = num, .attempts = attempts};
+        w[i] = (worker_t){.s = s,
+                          .start = &start,
+                          .idx = i,
+                          .authorized = authorized,
+                          .num_signatures = num,
+                          .attempts = attempts};
         cr_assert_eq(pthread_create(&th[i], NULL, reserve_worker, &w[i]), 0);
     }
     for (int i = 0; i < N_THREADS; i++) {
@@ -111,9 +115,9 @@ Test(store_race, threads_reserve_one_hash_listed_five_times)
 Test(store_race, threads_reserve_and_release_under_load)
 {
     /* 8 x 25 attempts at a hash listed 60 times; releases give some back. */
-    cr_assert_eq(run_reserve_threads("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                                     60, 25),
-                 60);
+    cr_assert_eq(
+        run_reserve_threads("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 60, 25),
+        60);
 }
 
 /* Fork N_PROCS children that each open the store, wait at the gate, then
@@ -280,18 +284,63 @@ Test(store_race, processes_assign)
     check_winner(winner);
 }
 
-/* A store handle opened before fork() is refused in the child, not shared. */
+/*
+ * A store handle opened before fork() is refused in the child, and closing it
+ * there leaves the parent's store intact.
+ */
 Test(store_race, handle_not_usable_after_fork)
 {
     sam_store_t *s = fx_open();
-    pid_t pid = fork();
+    pid_t pid;
     int status;
 
+    cr_assert_eq(fx_reserve(s, "as", "j", 3, "ABC", "A", NULL), SAM_OK);
+    pid = fork();
     cr_assert(pid >= 0);
-    if (pid == 0)
-        _exit(fx_reserve(s, "as", "j", 1, "A", "A", NULL) == SAM_E_STORE_UNAVAILABLE ? 0 : 1);
+    if (pid == 0) {
+        int rc = fx_reserve(s, "as", "j", 3, "ABC", "B", NULL);
+
+        sam_store_close(s);
+        _exit(rc == SAM_E_STORE_UNAVAILABLE ? 0 : 1);
+    }
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    cr_assert_eq(fx_reserve(s, "as", "j", 1, "A", "A", NULL), SAM_OK);
+    cr_assert_eq(fx_reserve(s, "as", "j", 3, "ABC", "B", NULL), SAM_OK);
     sam_store_close(s);
+    s = fx_open();
+    cr_assert_eq(fx_reserve(s, "as", "j", 3, "ABC", "C", NULL), SAM_OK);
+    cr_assert_eq(fx_reserve(s, "as", "j", 3, "ABC", "A", NULL), SAM_E_SAD_EXHAUSTED);
+    sam_store_close(s);
+}
+
+/* Connections opened later by the pool find the same file after a chdir(). */
+Test(store_race, relative_path_then_chdir)
+{
+    sam_store_t *s = NULL;
+    pthread_barrier_t start;
+    pthread_t th[N_THREADS];
+    worker_t w[N_THREADS];
+    int ok = 0;
+
+    cr_assert_eq(chdir(fx_dir), 0);
+    cr_assert_eq(sam_store_open_sqlite("state.db", &s), SAM_OK, "%s", sam_error_message());
+    cr_assert_eq(chdir("/"), 0);
+    cr_assert_eq(pthread_barrier_init(&start, NULL, N_THREADS), 0);
+    for (int i = 0; i < N_THREADS; i++) {
+        w[i] = (worker_t){.s = s,
+                          .start = &start,
+                          .idx = i,
+                          .authorized = "ABCDEFGH",
+                          .num_signatures = 5,
+                          .attempts = 1};
+        cr_assert_eq(pthread_create(&th[i], NULL, reserve_worker, &w[i]), 0);
+    }
+    for (int i = 0; i < N_THREADS; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(w[i].other, 0, "thread %d: %s", i, w[i].why);
+        ok += w[i].ok;
+    }
+    cr_assert_eq(pthread_barrier_destroy(&start), 0);
+    sam_store_close(s);
+    cr_assert_eq(ok, 5);
 }

@@ -88,9 +88,9 @@ Test(store_sad, release_gives_back_exactly)
     OK(fx_reserve(s, "as", "j", 3, "AABC", "AB", &r1));
     OK(fx_reserve(s, "as", "j", 3, "AABC", "A", &r2));
     cr_assert(r1 > 0 && r2 > 0 && r1 != r2);
-    EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "C", NULL)); /* total spent */
-    OK(sam_store_sad_release(s, r1));                           /* gives back A and B */
-    EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "AAB", NULL));  /* A: one left, not two */
+    EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "C", NULL));   /* total spent */
+    OK(sam_store_sad_release(s, r1));                            /* gives back A and B */
+    EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "AAB", NULL)); /* A: one left, not two */
     OK(fx_reserve(s, "as", "j", 3, "AABC", "AB", NULL));
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "C", NULL));
     /* r2 untouched by releasing r1. */
@@ -255,8 +255,7 @@ Test(store_sad, bounds)
     id[256] = '\0'; /* 256 bytes: allowed */
     OK(sam_store_sad_reserve(s, id, id, 1, &ok, 1, 1, &ok, 1, &r));
     cr_assert_eq(sam_store_sad_reserve(s, "", "j", 1, &ok, 1, 1, &ok, 1, &r), SAM_E_INVALID_ARG);
-    cr_assert_eq(sam_store_sad_reserve(s, "as", NULL, 1, &ok, 1, 1, &ok, 1, &r),
-                 SAM_E_INVALID_ARG);
+    cr_assert_eq(sam_store_sad_reserve(s, "as", NULL, 1, &ok, 1, 1, &ok, 1, &r), SAM_E_INVALID_ARG);
     EXHAUSTED(sam_store_sad_reserve(s, "as", "j", 1, &max, 1, 2, &max, 1, &r));
     free(many);
     sam_store_close(s);
