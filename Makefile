@@ -29,15 +29,20 @@ run: build
 bench-backend: build
 	./bench/run-backend-bench $(BUILD)
 
+# samd over HTTP/2 + mTLS against raw PKCS#11 unwrap+sign+destroy (see bench/server_bench.c).
+.PHONY: bench-server
+bench-server: build
+	./bench/run-server-bench $(BUILD)
+
 # AddressSanitizer + UBSan build and test, in its own build directory.
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSAM_SANITIZE=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
-# The unit and backend tests under valgrind's memcheck.
+# The unit tests under valgrind's memcheck, forked test processes included (slow).
 valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -T memcheck -L unit
+	./tests/tools/valgrind-unit $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -163,8 +163,10 @@ void samapi_handle(sam_service_t *svc, const sam_request_t *req, sam_response_t 
     }
     call.path_param = param;
     call.function = route->function;
-    route->handler(&call);
+    if (samapi_audit_ready(&call))
+        route->handler(&call);
 out:
+    samapi_audit_request(&call); /* before the response leaves: 401s and 404s included */
     sam_op_facts_clear(&call.facts);
     sam_service_dynamic_release(svc, call.snap);
 }

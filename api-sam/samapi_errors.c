@@ -46,6 +46,7 @@ void samapi_fail(samapi_call_t *call, int rc)
 {
     const char *code;
     int status = samapi_status_of(rc, &code);
+    call->rc = rc;
     if (status == 500) {
         /* A defect or an unexpected module error: details go to the log only. */
         sam_log(SAM_LOG_ERROR, "request %s %s %s: %s (%s)", call->req->request_id, call->req->method,

@@ -22,6 +22,7 @@ typedef struct st_samapi_call_t {
     const char *path_param;          /* the {signer_id} or {key_id} of the path, NUL-terminated */
     const char *function;            /* the route's name for the audit record, e.g. "sign" */
     sam_op_facts_t facts;            /* what the operation did, for the audit record */
+    int rc;                          /* the error samapi_fail() answered, else 0 */
 } samapi_call_t;
 
 typedef void (*samapi_handler_fn)(samapi_call_t *call);
@@ -43,6 +44,16 @@ sam_op_caller_t samapi_op_caller(const samapi_call_t *call);
 /* Decode a base64 member (required) into a malloc'd buffer of at most max bytes. */
 int samapi_base64_member(const sam_json_t *obj, const char *key, const char *path, size_t max,
                          uint8_t **out, size_t *len);
+
+/*
+ * The audit record of a request (samapi_audit.c). samapi_audit_ready() is the
+ * cheap check before the handler: false (and a 503 answered) when the log is
+ * known to be broken. samapi_audit_request() writes the record once the
+ * handler ran; when it cannot, the response becomes 503: any signature in it
+ * is wiped and the SAD usage given back.
+ */
+bool samapi_audit_ready(samapi_call_t *call);
+void samapi_audit_request(samapi_call_t *call);
 
 /* Handlers, one file each. */
 void samapi_info(samapi_call_t *call);

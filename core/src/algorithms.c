@@ -4,20 +4,6 @@
 
 #include "sam/rc.h"
 
-size_t sam_hash_len(sam_hash h)
-{
-    switch (h) {
-    case SAM_HASH_SHA256:
-        return 32;
-    case SAM_HASH_SHA384:
-        return 48;
-    case SAM_HASH_SHA512:
-        return 64;
-    default:
-        return 0;
-    }
-}
-
 sam_hash sam_hash_from_len(size_t len)
 {
     switch (len) {

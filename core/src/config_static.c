@@ -184,7 +184,7 @@ out:
 
 static int parse_audit(const sam_json_t *root, sam_audit_config_t *a)
 {
-    static const char *const keys[] = {"service_log", "admin_log", "syslog", NULL};
+    static const char *const keys[] = {"service_log", "admin_log", "syslog", "sync", NULL};
     const sam_json_t *audit = NULL;
     int rc = sam_cfg_need_object(root, "audit", "audit", keys, &audit);
     if (rc == SAM_OK)
@@ -197,6 +197,9 @@ static int parse_audit(const sam_json_t *root, sam_audit_config_t *a)
     a->syslog = false;
     if (rc == SAM_OK)
         rc = sam_cfg_bool(audit, "syslog", "audit.syslog", false, &a->syslog);
+    a->sync = true;
+    if (rc == SAM_OK)
+        rc = sam_cfg_bool(audit, "sync", "audit.sync", false, &a->sync);
     return rc;
 }
 

@@ -26,6 +26,12 @@ int sam_op_assign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_j
         rc = sam_error_set(SAM_E_PARSE, "\"subject\" must have 1 to %d bytes", SUBJECT_MAX);
         goto out;
     }
+    /* Consent first, also for a repeated assignment: a SAD is never ignored (docs/api-sam.md). */
+    if (sam_service_static(svc)->sad.require_assignment_consent || sad != NULL) {
+        sam_sad_expect_t expect = {SAM_SAD_PURPOSE_KEY_ASSIGNMENT, signer_id, kp->id, NULL, 0};
+        if ((rc = ops_check_sad(svc, caller, sad, sad_len, &expect, &checked, facts)) != SAM_OK)
+            goto out;
+    }
     if (kp->assigned) {
         /* The assigned object itself: repeating the assignment returns it unchanged. */
         if (strcmp(kp->signer_id, signer_id) != 0) {
@@ -35,11 +41,6 @@ int sam_op_assign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_j
         }
         rc = ops_write_key_pair(svc, kp, out);
         goto out;
-    }
-    if (sam_service_static(svc)->sad.require_assignment_consent || sad != NULL) {
-        sam_sad_expect_t expect = {SAM_SAD_PURPOSE_KEY_ASSIGNMENT, signer_id, kp->id, NULL, 0};
-        if ((rc = ops_check_sad(svc, caller, sad, sad_len, &expect, &checked, facts)) != SAM_OK)
-            goto out;
     }
     if ((rc = sam_key_pair_set_signer(kp, signer)) != SAM_OK)
         goto out;

@@ -9,6 +9,8 @@ void sam_op_facts_clear(sam_op_facts_t *f)
     free(f->signer_id);
     free(f->sad_jti);
     free(f->sad_issuer);
+    free(f->hashes);
+    free(f->algorithm);
     memset(f, 0, sizeof(*f));
 }
 

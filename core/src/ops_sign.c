@@ -12,6 +12,7 @@
 
 #include "ops_internal.h"
 #include "sam/algorithms.h"
+#include "sam/audit.h"
 #include "sam/log.h"
 
 /* The key must be assigned to this signer, certified, enabled, and its certificate valid now. */
@@ -114,6 +115,31 @@ out:
     return rc;
 }
 
+/* What the audit record says was asked: the hashes, and the distinct algorithm names. */
+static int note_request(const sam_op_sign_request_t *requests, size_t n, sam_op_facts_t *facts)
+{
+    sam_strbuf_t algs = SAM_STRBUF_INIT;
+    sam_bytes_t *h = calloc(n, sizeof(*h));
+    int rc;
+
+    if (h == NULL)
+        return sam_error_set(SAM_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        h[i] = requests[i].dtbs;
+        while (j < i && strcmp(requests[j].algorithm, requests[i].algorithm) != 0)
+            j++;
+        if (j == i && algs.len < SAM_AUDIT_MAX_FIELD)
+            sam_strbuf_printf(&algs, "%s%.64s", i == 0 ? "" : ",", requests[i].algorithm);
+    }
+    rc = sam_audit_hashes_json(h, n, &facts->hashes);
+    if (rc == SAM_OK && (rc = sam_strbuf_finish(&algs)) == SAM_OK)
+        facts->algorithm = sam_strbuf_take(&algs, NULL);
+    sam_strbuf_free(&algs);
+    free(h);
+    return rc;
+}
+
 int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_json_t *key_pair,
                 const char *signer_id, const sam_op_sign_request_t *requests, size_t n,
                 const char *sad, size_t sad_len, sam_outbuf_t *sigs, sam_op_facts_t *facts)
@@ -128,7 +154,8 @@ int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_jso
 
     if (n == 0 || n > SAM_OP_MAX_REQUESTS)
         return sam_error_set(SAM_E_PARSE, "\"requests\" must hold 1 to %d entries", SAM_OP_MAX_REQUESTS);
-    if ((rc = ops_strdup(&facts->signer_id, signer_id)) != SAM_OK)
+    if ((rc = ops_strdup(&facts->signer_id, signer_id)) != SAM_OK ||
+        (rc = note_request(requests, n, facts)) != SAM_OK)
         return rc;
     if ((rc = ops_open_key_pair(svc, key_pair, &kp, facts)) != SAM_OK ||
         (rc = check_usable(kp, signer_id)) != SAM_OK)
@@ -155,6 +182,7 @@ int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_jso
     if ((rc = sign_all(svc, kp, requests, params, n, sigs)) != SAM_OK)
         goto out;
     facts->signatures = n;
+    facts->sad_reservation = reservation; /* given back by the API layer if the audit fails */
     reserved = 0;
 out:
     if (reserved) {

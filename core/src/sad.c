@@ -6,7 +6,10 @@
  * Hashes are DTBS/R digests, not secrets: comparing them with memcmp is fine.
  * Expected hashes are matched with multiplicity: each SAD entry authorizes
  * one use within the request, so a hash requested twice must be listed
- * twice. Messages number the request's hashes from 0, as its array.
+ * twice. A request with a hash not listed at all is SAM_E_SAD_INVALID; one
+ * whose hashes are all listed, but one more often requested than listed, is
+ * SAM_E_SAD_EXHAUSTED (sam-v1.md). Messages number the request's hashes from
+ * 0, as its array.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -90,10 +93,22 @@ static int check_time(const sam_sad_policy_t *policy, const sam_sad_t *sad)
     return SAM_OK;
 }
 
+/* Is want among the SAD's hashes at all? */
+static bool listed(const sam_sad_t *sad, const sam_bytes_t *want)
+{
+    for (size_t j = 0; j < sad->n_hashes; j++) {
+        if (sad->hashes[j].len == want->len &&
+            memcmp(sad->hashes[j].ptr, want->ptr, want->len) == 0)
+            return true;
+    }
+    return false;
+}
+
 static int check_hashes(const sam_sad_expect_t *expect, const sam_sad_t *sad)
 {
     int rc = SAM_OK;
     bool *used = NULL;
+    size_t over = SIZE_MAX; /* first hash requested more often than listed */
 
     if (expect->n_hashes == 0)
         return SAM_OK;
@@ -110,12 +125,21 @@ static int check_hashes(const sam_sad_expect_t *expect, const sam_sad_t *sad)
                 memcmp(sad->hashes[j].ptr, want->ptr, want->len) == 0)
                 break;
         }
-        if (j == sad->n_hashes) {
+        if (j < sad->n_hashes) {
+            used[j] = true;
+            continue;
+        }
+        if (!listed(sad, want)) {
             rc = sam_error_set(SAM_E_SAD_INVALID, "SAD: hash %zu is not authorized by the SAD", i);
             goto out;
         }
-        used[j] = true;
+        if (over == SIZE_MAX)
+            over = i;
     }
+    /* Every hash is listed, one more often than listed: that is usage (sam-v1.md). */
+    if (over != SIZE_MAX)
+        rc = sam_error_set(SAM_E_SAD_EXHAUSTED,
+                           "SAD: hash %zu is requested more often than the SAD lists it", over);
 out:
     free(used);
     return rc;

@@ -20,6 +20,28 @@ int sam_service_path(const sam_service_t *svc, const char *name, char *buf, size
     return SAM_OK;
 }
 
+/* The audit logs, and the "start" record in each. */
+static int service_audit_open(sam_service_t *svc)
+{
+    const sam_audit_config_t *ac = &svc->static_config->audit;
+    sam_audit_options_t o = {.path = {ac->service_log, ac->admin_log},
+                             .node = svc->node,
+                             .sam_id = svc->infra->sam_id,
+                             .module = svc->module,
+                             .sync = ac->sync,
+                             .syslog = ac->syslog};
+    sam_audit_event_t ev = {.event = "start", .outcome = "success"};
+    int rc;
+    if ((rc = sam_audit_open(&o, &svc->audit)) != SAM_OK)
+        return rc;
+    if (!ac->sync)
+        sam_log(SAM_LOG_WARNING, "audit.sync is false: records are not synced (benchmarks only)");
+    for (int i = 0; i < SAM_AUDIT_LOG_COUNT; i++)
+        if ((rc = sam_audit_record(svc->audit, (sam_audit_log)i, &ev)) != SAM_OK)
+            return rc;
+    return SAM_OK;
+}
+
 static int open_parts(sam_service_t *svc)
 {
     char path[PATH_MAX];
@@ -46,15 +68,13 @@ static int open_parts(sam_service_t *svc)
     }
     if (sc->store.type != SAM_STORE_SQLITE)
         return sam_error_set(SAM_E_CONFIG, "store type not available in this build (sqlite only)");
-    if ((rc = sam_store_open_sqlite(sc->store.path, &svc->store)) != SAM_OK) {
-        sam_error_prefix("state store");
-        return rc;
-    }
+    if ((rc = sam_store_open_sqlite(sc->store.path, &svc->store)) != SAM_OK)
+        return rc; /* the store's messages name it and its path */
     const char *verifier = sc->verifier_plugin_count > 0 ? sc->verifier_plugins[0]
                                                          : SAM_DEFAULT_VERIFIER_PLUGIN;
     if ((rc = sam_verifier_open(verifier, NULL, &svc->verifier)) != SAM_OK)
         return rc;
-    return SAM_OK;
+    return service_audit_open(svc);
 }
 
 int sam_service_open(const char *config_dir, sam_service_t **out)
@@ -83,6 +103,13 @@ void sam_service_close(sam_service_t *svc)
 {
     if (svc == NULL)
         return;
+    if (svc->audit != NULL) {
+        sam_audit_event_t ev = {.event = "stop", .outcome = "success"};
+        for (int i = 0; i < SAM_AUDIT_LOG_COUNT; i++)
+            if (sam_audit_record(svc->audit, (sam_audit_log)i, &ev) != SAM_OK)
+                sam_log(SAM_LOG_ERROR, "stop not recorded: %s", sam_error_message());
+        sam_audit_close(svc->audit);
+    }
     sam_verifier_close(svc->verifier);
     sam_store_close(svc->store);
     sam_module_close(svc->module);
@@ -122,6 +149,16 @@ sam_store_t *sam_service_store(sam_service_t *svc)
 sam_verifier_t *sam_service_verifier(sam_service_t *svc)
 {
     return svc->verifier;
+}
+
+sam_audit_t *sam_service_audit(sam_service_t *svc)
+{
+    return svc->audit;
+}
+
+int sam_service_reopen_logs(sam_service_t *svc)
+{
+    return sam_audit_reopen(svc->audit);
 }
 
 int sam_service_ready(sam_service_t *svc)

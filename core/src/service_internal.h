@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "sam/audit.h"
 #include "sam/service.h"
 
 struct st_sam_dynamic_snapshot_t {
@@ -20,6 +21,7 @@ struct st_sam_service_t {
     sam_module_t *module;
     sam_store_t *store;
     sam_verifier_t *verifier;
+    sam_audit_t *audit;
     _Atomic(sam_dynamic_snapshot_t *) dynamic;
     atomic_long acquiring;          /* readers between loading the pointer and counting themselves */
     pthread_mutex_t replace_lock;   /* one replacement at a time */

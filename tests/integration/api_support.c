@@ -608,20 +608,30 @@ void api_sign_one_ok(samh_t *h, const char *kp, const char *signer, const char *
 
 size_t api_pss_params(const char *md, int salt, uint8_t out[128])
 {
-    static const uint8_t sha_prefix[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02};
-    static const uint8_t mgf1_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08};
-    uint8_t last = strcmp(md, "sha256") == 0 ? 1 : strcmp(md, "sha384") == 0 ? 2 : 3;
-    uint8_t alg[15], body[120];
-    size_t n = 0, a = 0;
+    return api_pss_params_mgf(md, md, salt, out);
+}
 
-    /* AlgorithmIdentifier { shaNNN, NULL } */
+/* AlgorithmIdentifier { shaNNN, NULL } into alg (15 bytes). */
+static size_t sha_alg(const char *md, uint8_t alg[15])
+{
+    static const uint8_t sha_prefix[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02};
+    size_t a = 0;
     alg[a++] = 0x30;
     alg[a++] = 13;
     memcpy(alg + a, sha_prefix, sizeof(sha_prefix));
     a += sizeof(sha_prefix);
-    alg[a++] = last;
+    alg[a++] = strcmp(md, "sha256") == 0 ? 1 : strcmp(md, "sha384") == 0 ? 2 : 3;
     alg[a++] = 0x05;
     alg[a++] = 0x00;
+    return a;
+}
+
+size_t api_pss_params_mgf(const char *md, const char *mgf_md, int salt, uint8_t out[128])
+{
+    static const uint8_t mgf1_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08};
+    uint8_t alg[15], mgf_alg[15], body[120];
+    size_t n = 0, a = sha_alg(md, alg), m = sha_alg(mgf_md, mgf_alg);
+
     /* [0] hashAlgorithm */
     body[n++] = 0xa0;
     body[n++] = (uint8_t)a;
@@ -629,13 +639,13 @@ size_t api_pss_params(const char *md, int salt, uint8_t out[128])
     n += a;
     /* [1] maskGenAlgorithm: { id-mgf1, AlgorithmIdentifier } */
     body[n++] = 0xa1;
-    body[n++] = (uint8_t)(2 + sizeof(mgf1_oid) + a);
+    body[n++] = (uint8_t)(2 + sizeof(mgf1_oid) + m);
     body[n++] = 0x30;
-    body[n++] = (uint8_t)(sizeof(mgf1_oid) + a);
+    body[n++] = (uint8_t)(sizeof(mgf1_oid) + m);
     memcpy(body + n, mgf1_oid, sizeof(mgf1_oid));
     n += sizeof(mgf1_oid);
-    memcpy(body + n, alg, a);
-    n += a;
+    memcpy(body + n, mgf_alg, m);
+    n += m;
     /* [2] saltLength INTEGER (0 .. 0xffff) */
     cr_assert(salt >= 0 && salt <= 0xffff);
     uint8_t ib[3];
@@ -681,6 +691,23 @@ bool api_verify(const char *kp, const char *scheme, const char *md, int salt,
         cr_assert_eq(EVP_PKEY_CTX_set_rsa_pss_saltlen(c, salt < 0 ? (int)hash_len : salt), 1);
         cr_assert_eq(EVP_PKEY_CTX_set_rsa_mgf1_md(c, md_by_name(md)), 1);
     }
+    bool ok = EVP_PKEY_verify(c, sig, sig_len, hash, hash_len) == 1;
+    EVP_PKEY_CTX_free(c);
+    EVP_PKEY_free(pub);
+    return ok;
+}
+
+bool api_verify_pss(const char *kp, const char *md, const char *mgf_md, int salt,
+                    const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len)
+{
+    EVP_PKEY *pub = api_kp_pkey(kp);
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pub, NULL);
+    cr_assert_not_null(c);
+    cr_assert_eq(EVP_PKEY_verify_init(c), 1);
+    cr_assert_eq(EVP_PKEY_CTX_set_signature_md(c, md_by_name(md)), 1);
+    cr_assert_eq(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING), 1);
+    cr_assert_eq(EVP_PKEY_CTX_set_rsa_pss_saltlen(c, salt), 1);
+    cr_assert_eq(EVP_PKEY_CTX_set_rsa_mgf1_md(c, md_by_name(mgf_md)), 1);
     bool ok = EVP_PKEY_verify(c, sig, sig_len, hash, hash_len) == 1;
     EVP_PKEY_CTX_free(c);
     EVP_PKEY_free(pub);

@@ -161,12 +161,17 @@ void api_sign_one_ok(samh_t *h, const char *kp, const char *signer, const char *
 
 /* DER RSASSA-PSS-params with hash and MGF1 hash md ("sha256", "sha384", "sha512") and salt. */
 size_t api_pss_params(const char *md, int salt, uint8_t out[128]);
+/* The same with an MGF1 hash of its own. */
+size_t api_pss_params_mgf(const char *md, const char *mgf_md, int salt, uint8_t out[128]);
 /*
  * Does sig verify over hash (the dtbs) with the key pair's public key? scheme
  * "RS", "PS" or "ES"; md "sha256"...; salt for PS (-1: hash length).
  */
 bool api_verify(const char *kp, const char *scheme, const char *md, int salt,
                 const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len);
+/* RSASSA-PSS with an MGF1 hash of its own. */
+bool api_verify_pss(const char *kp, const char *md, const char *mgf_md, int salt,
+                    const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len);
 /* Does sig verify over data (hashed with md) with the key pair's public key? */
 bool api_verify_data(const char *kp, const char *scheme, const char *md, const uint8_t *data,
                      size_t len, const uint8_t *sig, size_t sig_len);

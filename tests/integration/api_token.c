@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <p11-kit/pkcs11.h>
-
 #include "api_support.h"
+
+#include <p11-kit/pkcs11.h>
 
 /* Space-padded CK_UTF8CHAR[32] label equals label? */
 static int label_is(const unsigned char *padded, const char *label)

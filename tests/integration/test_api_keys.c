@@ -42,6 +42,11 @@ static void check_info(samh_client_t who)
     api_assert_status(&r, 200);
     cr_assert_eq(r.http_version, CURL_HTTP_VERSION_2_0);
     sam_json_t *v = api_json(&r);
+    /* Exactly: sam_id, software, version, key_algorithms, signature_algorithms, apis. */
+    cr_assert(v->type == SAM_JSON_OBJECT && v->u.obj.count == 6, "%s", r.body);
+    const sam_json_t *sw = sam_json_get(v, "software");
+    cr_assert(sw != NULL && sw->type == SAM_JSON_STRING && strcmp(sw->u.str.ptr, "OpenSAM") == 0,
+              "%s", r.body);
     const sam_json_t *id = sam_json_get(v, "sam_id"), *ver = sam_json_get(v, "version");
     const sam_json_t *ka = sam_json_get(v, "key_algorithms"),
                      *sa = sam_json_get(v, "signature_algorithms"), *apis = sam_json_get(v, "apis");
@@ -276,6 +281,32 @@ Test(api_keys, roles_paths_methods_media_types_and_size, .fini = teardown,
         samh_response_t r;
         cr_assert_eq(samh_request(h, &req, &r), 0, "%s", r.error);
         api_assert_error(&r, 415, "unsupported_media_type");
+        samh_response_free(&r);
+    }
+
+    /* The order of checks: 404/405 before 403 before 415 (docs/api-sam.md). */
+    static const struct {
+        samh_client_t who;
+        const char *method, *path;
+        long status;
+        const char *code;
+    } order[] = {
+        {SAMH_SSA, "POST", "/sam/v1/nope", 404, "not_found"},
+        {SAMH_SSA, "PATCH", "/sam/v1/key_pairs", 405, "method_not_allowed"},
+        {SAMH_ADMIN, "POST", "/sam/v1/key_pairs", 403, "forbidden"},
+        {SAMH_SSA, "PUT", "/sam/v1/configurations/dynamic", 403, "forbidden"},
+        {SAMH_SSA, "POST", "/sam/v1/key_pairs", 415, "unsupported_media_type"},
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        samh_request_t req = {.method = order[i].method,
+                              .path = order[i].path,
+                              .body = "not json",
+                              .body_len = 8,
+                              .content_type = "text/plain",
+                              .client = order[i].who};
+        samh_response_t r;
+        cr_assert_eq(samh_request(h, &req, &r), 0, "%s", r.error);
+        api_assert_error(&r, order[i].status, order[i].code);
         samh_response_free(&r);
     }
 

@@ -105,6 +105,9 @@ Test(api_lifecycle, assignment, .fini = teardown, .timeout = API_TEST_TIMEOUT)
     char *again = api_assign(h, assigned, "alice", NULL);
     cr_assert_str_eq(again, assigned);
     free(again);
+    again = api_assign(h, kp, "alice", NULL);
+    cr_assert_str_eq(again, assigned);
+    free(again);
     /* Another signer, from the unassigned copy or the assigned one. */
     body = api_assign_body(kp, "bob", NULL);
     assign_error("bob", body, 409, "key_already_assigned");

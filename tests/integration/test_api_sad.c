@@ -480,12 +480,29 @@ Test(api_sad, assignment_consent_and_loa, .fini = teardown, .timeout = API_TEST_
     samh_response_t r;
     api_call(h, SAMH_SSA, "POST", "/sam/v1/signers/bob/key_pairs", bob_body, sad, &r);
     api_assert_status(&r, 200);
+    sam_json_t *v;
+    v = api_json(&r);
+    sam_strbuf_t ab = SAM_STRBUF_INIT;
+    sam_json_write_canonical(&ab, sam_json_get(v, "key_pair"));
+    char *bobs = sam_strbuf_take(&ab, NULL);
+    sam_json_free(v);
     samh_response_free(&r);
     free(sad);
     /* Alice with her consent now: the key is bob's. */
     sad = api_sad(h, &s);
     api_expect_error(h, SAMH_SSA, "POST", path, body, sad, 409, "key_already_assigned");
     free(sad);
+    /* Repeating bob's assignment with the assigned object needs his consent too. */
+    char *bob_again = api_assign_body(bobs, "bob", NULL);
+    api_expect_error(h, SAMH_SSA, "POST", "/sam/v1/signers/bob/key_pairs", bob_again, NULL, 403,
+                     "invalid_sad");
+    sad = api_sad(h, &bs);
+    api_call(h, SAMH_SSA, "POST", "/sam/v1/signers/bob/key_pairs", bob_again, sad, &r);
+    api_assert_status(&r, 200);
+    samh_response_free(&r);
+    free(sad);
+    free(bob_again);
+    free(bobs);
 
     /* Signing needs the level too. */
     char *kp2 = api_generate(h, EC_TEMPLATE), *id2 = api_kp_string(kp2, "id");
@@ -495,7 +512,7 @@ Test(api_sad, assignment_consent_and_loa, .fini = teardown, .timeout = API_TEST_
     char *body2 = api_assign_body(kp2, "alice", NULL);
     api_call(h, SAMH_SSA, "POST", path, body2, sad, &r);
     api_assert_status(&r, 200);
-    sam_json_t *v = api_json(&r);
+    v = api_json(&r);
     sam_strbuf_t b = SAM_STRBUF_INIT;
     sam_json_write_canonical(&b, sam_json_get(v, "key_pair"));
     char *assigned = sam_strbuf_take(&b, NULL);
@@ -553,9 +570,26 @@ Test(api_sad, unrequested_assignment_sad_is_checked, .fini = teardown,
     samh_response_t r;
     api_call(h, SAMH_SSA, "POST", path, body, sad, &r);
     api_assert_status(&r, 200);
+    sam_json_t *v = api_json(&r);
+    sam_strbuf_t b = SAM_STRBUF_INIT;
+    sam_json_write_canonical(&b, sam_json_get(v, "key_pair"));
+    char *assigned = sam_strbuf_take(&b, NULL);
+    sam_json_free(v);
     samh_response_free(&r);
     free(sad);
     free(body);
+    /* Repeating the assignment with the assigned object: a bad SAD is still refused. */
+    body = api_assign_body(assigned, "alice", NULL);
+    sad = api_sad(h, &bad);
+    api_expect_error(h, SAMH_SSA, "POST", path, body, sad, 403, "invalid_sad");
+    free(sad);
+    api_expect_error(h, SAMH_SSA, "POST", path, body, "not.a.jws", 403, "invalid_sad");
+    /* Without a SAD, or with a good one, the same result. */
+    api_call(h, SAMH_SSA, "POST", path, body, NULL, &r);
+    api_assert_status(&r, 200);
+    samh_response_free(&r);
+    free(body);
+    free(assigned);
     free(id);
     free(kp);
     api_stop(h);

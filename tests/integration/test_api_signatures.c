@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "api_support.h"
 
 static samh_t *h;
@@ -94,6 +96,40 @@ Test(api_signatures, rsa_pkcs1_and_pss, .fini = teardown, .timeout = API_TEST_TI
     for (size_t i = 0; i < n; i++)
         free(sigs[i]);
     free(sad);
+
+    /*
+     * PSS parameters with an MGF1 hash of their own: signed with exactly those where the
+     * module can (SoftHSMv2 cannot: it ties MGF1 to the hash, and the SAM then answers 400
+     * unsupported_algorithm, spending nothing).
+     */
+    {
+        api_hash_t y = api_hash(32);
+        uint8_t pm[128];
+        size_t lm = api_pss_params_mgf("sha256", "sha512", 20, pm);
+        char *sad_m = sad_for(kp, &y, 1, 0);
+        api_req_t rm = {y.b, y.len, PSS, pm, lm};
+        char *bm = api_sign_body(kp, "alice", NULL, &rm, 1);
+        samh_response_t r;
+        api_call(h, SAMH_SSA, "POST", SIGN, bm, sad_m, &r);
+        if (r.status == 200) {
+            uint8_t *sm = NULL;
+            size_t sml = 0;
+            sam_json_t *v = api_json(&r);
+            const sam_json_t *arr = sam_json_get(v, "signatures");
+            cr_assert(arr != NULL && arr->type == SAM_JSON_ARRAY && arr->u.arr.count == 1);
+            sm = api_unb64(sam_json_get(arr->u.arr.items[0], "signature")->u.str.ptr, &sml);
+            cr_assert(api_verify_pss(kp, "sha256", "sha512", 20, y.b, y.len, sm, sml),
+                      "PSS with MGF1-SHA-512 does not verify");
+            free(sm);
+            sam_json_free(v);
+        } else {
+            api_assert_error(&r, 400, "unsupported_algorithm");
+            api_sign_one_ok(h, kp, "alice", sad_m, "PS256", &y);
+        }
+        samh_response_free(&r);
+        free(bm);
+        free(sad_m);
+    }
 
     /* PSS parameters that do not fit: salt over the maximum, hash not the dtbs length. */
     api_hash_t x = api_hash(32);
@@ -238,6 +274,45 @@ Test(api_signatures, ecdsa_and_request_validation, .fini = teardown,
     /* The SAD is spent now. */
     api_req_t again = {h1.b, h1.len, "ES256", NULL, 0};
     sign_error(kp, sad, &again, 1, NULL, 403, "sad_exhausted");
+
+    /* P-384 and P-521 keys, ES384 and ES512; over HTTP/1.1 too. */
+    const char *curves[] = {"P-384", "P-521"}, *algs[] = {"ES384", "ES512"};
+    size_t hlen[] = {48, 64};
+    for (size_t i = 0; i < 2; i++) {
+        char *t = api_printf("{\"algorithm\":\"ECDSA\",\"named_curve\":\"%s\"}", curves[i]);
+        char *k = api_ready_key(h, t, "alice");
+        api_hash_t y = api_hash(hlen[i]);
+        char *s = sad_for(k, &y, 1, 0);
+        api_req_t ry = {y.b, y.len, algs[i], NULL, 0};
+        char *by = api_sign_body(k, "alice", NULL, &ry, 1);
+        samh_request_t req = {.method = "POST",
+                              .path = SIGN,
+                              .body = by,
+                              .body_len = strlen(by),
+                              .sad = s,
+                              .client = SAMH_SSA,
+                              .http1 = true};
+        samh_response_t r;
+        cr_assert_eq(samh_request(h, &req, &r), 0, "%s", r.error);
+        api_assert_status(&r, 200);
+        cr_assert_eq(r.http_version, CURL_HTTP_VERSION_1_1);
+        sam_json_t *v = api_json(&r);
+        const sam_json_t *arr = sam_json_get(v, "signatures");
+        cr_assert(arr != NULL && arr->type == SAM_JSON_ARRAY && arr->u.arr.count == 1, "%s",
+                  r.body);
+        size_t sl = 0;
+        uint8_t *sg = api_unb64(sam_json_get(arr->u.arr.items[0], "signature")->u.str.ptr, &sl);
+        cr_assert(api_verify(k, "ES", hlen[i] == 48 ? "sha384" : "sha512", -1, y.b, y.len, sg,
+                             sl),
+                  "%s with %s does not verify", algs[i], curves[i]);
+        free(sg);
+        sam_json_free(v);
+        samh_response_free(&r);
+        free(by);
+        free(s);
+        free(k);
+        free(t);
+    }
     free(b1);
     free(sad);
     free(kp);
@@ -336,6 +411,8 @@ Test(api_signatures, sad_usage_is_counted, .fini = teardown, .timeout = API_TEST
     sad = sad_for(kp, &a, 1, 0);
     api_req_t twice[] = {ra, ra};
     sign_error(kp, sad, twice, 2, NULL, 403, "sad_exhausted");
+    api_req_t twice_and_other[] = {ra, ra, rb};
+    sign_error(kp, sad, twice_and_other, 3, NULL, 403, "invalid_sad");
     api_sign_one_ok(h, kp, "alice", sad, "ES256", &a);
     free(sad);
 
@@ -361,6 +438,18 @@ Test(api_signatures, sad_usage_is_counted, .fini = teardown, .timeout = API_TEST
     api_sign_one_ok(h, kp, "alice", sad, "ES256", &b);
     sign_error(kp, sad, &rc, 1, NULL, 403, "sad_exhausted");
     sign_error(kp, sad, &rd, 1, NULL, 403, "sad_exhausted");
+    free(sad);
+
+    /* Usage is recorded per jti: another SAD under a spent jti signs nothing more. */
+    api_sad_t first = {.sub = "alice", .key_id = id, .hashes = &a, .n_hashes = 1,
+                       .jti = "shared-jti"};
+    sad = api_sad(h, &first);
+    api_sign_one_ok(h, kp, "alice", sad, "ES256", &a);
+    free(sad);
+    api_sad_t second = {.sub = "alice", .key_id = id, .hashes = &b, .n_hashes = 1,
+                        .jti = "shared-jti"};
+    sad = api_sad(h, &second);
+    sign_error(kp, sad, &rb, 1, NULL, 403, "sad_exhausted");
     free(sad);
 
     /* A refused key does not spend: a disabled copy first, then the real one. */

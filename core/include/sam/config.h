@@ -133,6 +133,7 @@ typedef struct st_sam_audit_config_t {
     char *service_log; /* absolute path */
     char *admin_log;   /* absolute path, not the service log */
     bool syslog;       /* also send a one-line summary of each record to syslog */
+    bool sync;         /* fdatasync each batch (default); false only for benchmarks */
 } sam_audit_config_t;
 
 typedef struct st_sam_limits_t {

@@ -65,7 +65,10 @@ typedef struct st_sam_outbuf_t {
 #define SAM_MAX_WRAPPED_LEN 4096    /* RSA-4096 PKCS#8, padded, plus header */
 #define SAM_MAX_MAC_LEN 64
 
-/* Hash length in bytes, 0 for SAM_HASH_NONE. */
-size_t sam_hash_len(sam_hash h);
+/* Hash length in bytes, 0 for SAM_HASH_NONE. Inline: plugins may use it (they link no core). */
+static inline size_t sam_hash_len(sam_hash h)
+{
+    return h == SAM_HASH_SHA256 ? 32 : h == SAM_HASH_SHA384 ? 48 : h == SAM_HASH_SHA512 ? 64 : 0;
+}
 
 #endif

@@ -51,6 +51,11 @@ int sam_service_dynamic_replace(sam_service_t *svc, const char *text, size_t len
 /* Reload dynamic_config.json from disk when its version is greater (SIGHUP, cluster). */
 int sam_service_dynamic_reload(sam_service_t *svc);
 
+/* The audit logs (docs/internals/audit.md); opened and closed with the service. */
+struct st_sam_audit_t *sam_service_audit(sam_service_t *svc);
+/* SIGHUP: reopen both audit logs (after logrotate moved them); the chain continues. */
+int sam_service_reopen_logs(sam_service_t *svc);
+
 /* SAM_OK when the module and the state store answer (for /readyz). */
 int sam_service_ready(sam_service_t *svc);
 

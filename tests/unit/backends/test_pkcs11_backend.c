@@ -439,6 +439,41 @@ Test(pkcs11_open, reopen_after_close, .init = make_token, .fini = teardown)
     }
 }
 
+/*
+ * A second instance in the same process is refused (the core's loader refuses
+ * a second plugin of the same name; the plugin refuses a library that is
+ * already initialized), and the refusal leaves the first instance working.
+ */
+Test(pkcs11_open, second_instance_refused, .init = with_keys, .fini = teardown)
+{
+    sam_module_t *m2 = NULL;
+    cr_assert_neq(open_with(&m2, NULL, NULL, NULL, NULL, NULL), SAM_OK);
+    cr_assert_null(m2);
+    test_key_t k;
+    generate(mod, SAM_KEY_EC, 0, SAM_CURVE_P256, &k);
+    sign_and_verify(mod, &k,
+                    (sam_sig_params_t){SAM_SCHEME_ECDSA, SAM_HASH_SHA256, SAM_HASH_NONE, 0});
+}
+
+/* Someone else in the process initialized the library: refused, and left alone. */
+Test(pkcs11_open, library_initialized_by_another_user, .init = make_token, .fini = teardown)
+{
+    void *dl = dlopen(SAM_TEST_SOFTHSM_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    cr_assert_not_null(dl);
+    CK_C_GetFunctionList get_list = NULL;
+    *(void **)&get_list = dlsym(dl, "C_GetFunctionList");
+    CK_FUNCTION_LIST_PTR fl = NULL;
+    cr_assert(get_list != NULL && get_list(&fl) == CKR_OK);
+    cr_assert_eq(fl->C_Initialize(NULL), CKR_OK);
+    cr_assert_eq(open_with(&mod, NULL, NULL, NULL, NULL, NULL), SAM_E_CONFIG);
+    cr_assert(strstr(sam_error_message(), "already initialized") != NULL, "%s",
+              sam_error_message());
+    CK_INFO info;
+    cr_assert_eq(fl->C_GetInfo(&info), CKR_OK, "the plugin did not finalize it");
+    cr_assert_eq(fl->C_Finalize(NULL), CKR_OK);
+    dlclose(dl);
+}
+
 /* ---- module keys ----------------------------------------------------------- */
 
 Test(pkcs11_keys, create_twice_refused, .init = with_keys, .fini = teardown)

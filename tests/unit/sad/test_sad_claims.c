@@ -144,12 +144,18 @@ Test(sad_claims, counts_multiplicity_within_a_request)
 {
     fx.want[1] = fx.want[0];
     fx.expect.n_hashes = 2;
-    REFUSED(SAM_E_SAD_INVALID, "hash 1 is not authorized by the SAD", "iss", "\"as1\"");
+    /* Listed once, requested twice: more often than listed (sam-v1.md: sad_exhausted). */
+    REFUSED(SAM_E_SAD_EXHAUSTED, "hash 1 is requested more often than the SAD lists it", "iss",
+            "\"as1\"");
     ACCEPTED("hashes", "[\"" FX_H32_B64 "\",\"" FX_H32_B64 "\"]");
     fx.want[2] = fx.want[0];
     fx.expect.n_hashes = 3;
-    REFUSED(SAM_E_SAD_INVALID, "hash 2 is not authorized by the SAD", "hashes",
-            "[\"" FX_H32_B64 "\",\"" FX_H32_B64 "\"]");
+    REFUSED(SAM_E_SAD_EXHAUSTED, "hash 2 is requested more often than the SAD lists it",
+            "hashes", "[\"" FX_H32_B64 "\",\"" FX_H32_B64 "\"]");
+    /* A hash not listed at all makes the SAD invalid, whatever comes before it. */
+    fx.want[3] = (sam_bytes_t){FX_H64, 64};
+    fx.expect.n_hashes = 4;
+    REFUSED(SAM_E_SAD_INVALID, "hash 3 is not authorized by the SAD", "iss", "\"as1\"");
 }
 
 Test(sad_claims, refuses_other_length_hash)
