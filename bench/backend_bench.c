@@ -124,7 +124,7 @@ int main(int argc, char **argv)
         for (int r = 0; r < ROUNDS; r++) {
             raw_result_t raw;
             if (raw_pkcs11_measure(SAM_TEST_SOFTHSM_LIBRARY, token.label, SAM_TEST_PIN,
-                                   &cases[i].spec, seconds, max_ops, &raw) != 0 ||
+                                   sam_test_labels[SAM_MODULE_KEY_WRAP], &cases[i].spec, seconds, max_ops, &raw) != 0 ||
                 plugin_measure(&token, &cases[i].spec, cases[i].alg, seconds, max_ops, &c[r]) != 0) {
                 fprintf(stderr, "benchmark failed\n");
                 sam_test_token_destroy(&token);

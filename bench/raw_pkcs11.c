@@ -52,9 +52,23 @@ static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *slot
 /* The DER of the curve's OID, as CKA_EC_PARAMS wants it. */
 static const CK_BYTE p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
+/* The token's secret key labelled label. */
+static int find_key(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *label,
+                    CK_OBJECT_HANDLE *key)
+{
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_LABEL, (void *)label, strlen(label)}};
+    CK_ULONG n = 0;
+    if (f->C_FindObjectsInit(s, tmpl, 2) != CKR_OK)
+        return -1;
+    CK_RV rv = f->C_FindObjects(s, key, 1, &n);
+    f->C_FindObjectsFinal(s);
+    return rv == CKR_OK && n == 1 ? 0 : -1;
+}
+
 int raw_pkcs11_measure(const char *library, const char *token_label, const char *pin,
-                       const sam_key_spec_t *spec, double seconds, unsigned max_ops,
-                       raw_result_t *out)
+                       const char *wrap_label, const sam_key_spec_t *spec, double seconds,
+                       unsigned max_ops, raw_result_t *out)
 {
     int ret = -1;
     void *lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
@@ -89,7 +103,14 @@ int raw_pkcs11_measure(const char *library, const char *token_label, const char 
                                 {CKA_WRAP, &yes, 1}, {CKA_UNWRAP, &yes, 1},
                                 {CKA_EXTRACTABLE, &no, 1}};
     CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, NULL, 0};
-    CHECK(f->C_GenerateKey(s, &aes_gen, wrap_tmpl, 5, &wrap_key));
+    if (wrap_label != NULL) {
+        if (find_key(f, s, wrap_label, &wrap_key) != 0) {
+            fprintf(stderr, "no wrapping key \"%s\" on the token\n", wrap_label);
+            goto out;
+        }
+    } else {
+        CHECK(f->C_GenerateKey(s, &aes_gen, wrap_tmpl, 5, &wrap_key));
+    }
 
     CK_ULONG bits = spec->rsa_bits;
     CK_BYTE e[] = {1, 0, 1};
