@@ -30,6 +30,8 @@ static const route_t routes[] = {
     {"PUT", "key_pairs/*", SAMAPI_ROLE_SSA, 1, samapi_update_status, "update_key_pair_status"},
     {"DELETE", "key_pairs/*", SAMAPI_ROLE_SSA, 1, samapi_delete, "delete_key_pair"},
     {"POST", "signatures", SAMAPI_ROLE_SSA, 1, samapi_sign, "sign"},
+    {"POST", "credentials", SAMAPI_ROLE_SSA, 1, samapi_credential_create, "create_credential"},
+    {"DELETE", "credentials/*", SAMAPI_ROLE_SSA, 0, samapi_credential_delete, "delete_credential"},
 };
 
 /* Match pattern against path (both after the prefix); the '*' segment goes to *param. */

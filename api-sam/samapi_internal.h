@@ -65,5 +65,7 @@ void samapi_proof_of_possession(samapi_call_t *call);
 void samapi_update_status(samapi_call_t *call);
 void samapi_sign(samapi_call_t *call);
 void samapi_delete(samapi_call_t *call);
+void samapi_credential_create(samapi_call_t *call);
+void samapi_credential_delete(samapi_call_t *call);
 
 #endif

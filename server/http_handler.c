@@ -258,6 +258,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         break;
     case SAMD_ROUTE_READYZ:
     case SAMD_ROUTE_SAM_API:
+    case SAMD_ROUTE_CSC_API:
         dispatch(loop, req, route, path_len, rid);
         break;
     case SAMD_ROUTE_NOT_FOUND:

@@ -1,6 +1,6 @@
 /*
  * Which path goes where. /healthz is answered inline (the process is up);
- * /readyz and /sam/v1 run on the worker pool because they touch the module
+ * /readyz, /sam/v1 and /csc/v1/ run on the worker pool because they touch the module
  * and the store. Everything else is 404. Paths are matched as received
  * (not percent-decoded), exactly.
  */
@@ -12,8 +12,10 @@
 #include "sam/log.h"
 #include "sam/rc.h"
 #include "samapi.h"
+#include "samcsc.h"
 
 #define SAM_API_PREFIX "/sam/v1"
+#define CSC_API_PREFIX "/csc/v1/"
 /* Upper bound of the test-only /readyz delay. */
 #define READYZ_DELAY_MAX_MS 5000u
 
@@ -36,6 +38,10 @@ samd_route_t samd_route(const char *method, size_t method_len, const char *path,
     if (path_len >= prefix && memcmp(path, SAM_API_PREFIX, prefix) == 0 &&
         (path_len == prefix || path[prefix] == '/'))
         return SAMD_ROUTE_SAM_API;
+    /* Below /csc/v1/: the CSC layer answers methods (no client certificate needed). */
+    if (path_len > sizeof(CSC_API_PREFIX) - 1 &&
+        memcmp(path, CSC_API_PREFIX, sizeof(CSC_API_PREFIX) - 1) == 0)
+        return SAMD_ROUTE_CSC_API;
     return SAMD_ROUTE_NOT_FOUND;
 }
 
@@ -74,6 +80,9 @@ void samd_route_run(samd_server_t *server, samd_job_t *job)
         break;
     case SAMD_ROUTE_SAM_API:
         samapi_handle(server->svc, &job->sreq, &job->resp);
+        break;
+    case SAMD_ROUTE_CSC_API:
+        csc_handle(server->svc, &job->sreq, &job->resp);
         break;
     default:
         samd_response_error(&job->resp, 500, "internal_error", "no handler for this route");

@@ -134,6 +134,7 @@ typedef enum {
     SAMD_ROUTE_HEALTHZ,    /* inline */
     SAMD_ROUTE_READYZ,     /* pool */
     SAMD_ROUTE_SAM_API,    /* pool: samapi_handle() */
+    SAMD_ROUTE_CSC_API,    /* pool: csc_handle() */
     SAMD_ROUTE_BAD_METHOD, /* inline 405 */
 } samd_route_t;
 

@@ -30,6 +30,12 @@ int sam_store_wrap(const sam_store_ops_t *ops, void *impl, sam_store_t **out)
     return SAM_OK;
 }
 
+const sam_store_ops_t *sam_store_ops_of(sam_store_t *s, void **impl)
+{
+    *impl = s->impl;
+    return s->ops;
+}
+
 void sam_store_close(sam_store_t *s)
 {
     if (s == NULL)

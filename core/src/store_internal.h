@@ -42,6 +42,13 @@ typedef struct st_sam_store_sad_request_t {
     size_t n_hashes;
 } sam_store_sad_request_t;
 
+/* What credential_failure does with the counter. */
+typedef enum {
+    SAM_STORE_FAILURE_READ,
+    SAM_STORE_FAILURE_ADD,
+    SAM_STORE_FAILURE_RESET
+} sam_store_failure_op;
+
 /*
  * One implementation. Every slot is required; each is atomic on its own,
  * safe to call from several threads at once, and returns a sam_rc with a
@@ -66,7 +73,26 @@ typedef struct st_sam_store_ops_t {
     int (*delete_key)(void *impl, const char *key_id);
     int (*key_deleted)(void *impl, const char *key_id, bool *deleted);
     int (*purge_expired)(void *impl, int64_t now);
+    /* CSC (store.h); arguments checked by store_csc.c. */
+    int (*user_add)(void *impl, const char *user_id, const char *password_hash);
+    int (*user_set_password)(void *impl, const char *user_id, const char *password_hash);
+    int (*user_set_disabled)(void *impl, const char *user_id, bool disabled);
+    int (*user_get)(void *impl, const char *user_id, char **password_hash, bool *disabled);
+    int (*credential_add)(void *impl, const sam_store_credential_t *c);
+    int (*credential_delete)(void *impl, const char *id);
+    int (*credential_get)(void *impl, const char *id, sam_store_credential_t **out);
+    int (*credential_list)(void *impl, const char *user_id, const char *after, size_t max,
+                           char ***ids, size_t *n);
+    int (*credential_failure)(void *impl, const char *id, sam_store_failure_kind kind,
+                              sam_store_failure_op op, uint32_t *count);
+    int (*token_add)(void *impl, const sam_store_token_t *t);
+    int (*token_get)(void *impl, const uint8_t *hash, sam_store_token_kind kind, int64_t now,
+                     char **user_id);
+    int (*token_revoke)(void *impl, const uint8_t *hash);
 } sam_store_ops_t;
+
+/* The store's ops table (store.c), for store_csc.c. */
+const sam_store_ops_t *sam_store_ops_of(sam_store_t *s, void **impl);
 
 /* Wrap an opened implementation (each sam_store_open_* ends with this);
  * on failure calls ops->close(impl). */

@@ -242,6 +242,18 @@ static const sam_store_ops_t sqlite_ops = {
     .delete_key = sam_sqlite_delete_key,
     .key_deleted = sam_sqlite_key_deleted,
     .purge_expired = sam_sqlite_purge_expired,
+    .user_add = sam_sqlite_user_add,
+    .user_set_password = sam_sqlite_user_set_password,
+    .user_set_disabled = sam_sqlite_user_set_disabled,
+    .user_get = sam_sqlite_user_get,
+    .credential_add = sam_sqlite_credential_add,
+    .credential_delete = sam_sqlite_credential_delete,
+    .credential_get = sam_sqlite_credential_get,
+    .credential_list = sam_sqlite_credential_list,
+    .credential_failure = sam_sqlite_credential_failure,
+    .token_add = sam_sqlite_token_add,
+    .token_get = sam_sqlite_token_get,
+    .token_revoke = sam_sqlite_token_revoke,
 };
 
 int sam_store_open_sqlite(const char *path, sam_store_t **out)

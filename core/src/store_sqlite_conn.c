@@ -39,6 +39,12 @@ static int bind_args(sam_sqlite_conn_t *c, sqlite3_stmt *st, const char *fmt, va
             src = sqlite3_bind_text(st, i + 1, s, (int)strlen(s), SQLITE_STATIC);
             break;
         }
+        case 'n': { /* text or NULL */
+            const char *s = va_arg(ap, const char *);
+            src = s == NULL ? sqlite3_bind_null(st, i + 1)
+                            : sqlite3_bind_text(st, i + 1, s, (int)strlen(s), SQLITE_STATIC);
+            break;
+        }
         case 'b': {
             const sam_bytes_t *b = va_arg(ap, const sam_bytes_t *);
             src = sqlite3_bind_blob(st, i + 1, b->ptr, (int)b->len, SQLITE_STATIC);

@@ -48,6 +48,21 @@ typedef enum {
     SAM_SQ_ASSIGN_INSERT,
     SAM_SQ_DELETED_GET,
     SAM_SQ_DELETED_INSERT,
+    SAM_SQ_USER_INSERT,
+    SAM_SQ_USER_SET_PASSWORD,
+    SAM_SQ_USER_SET_DISABLED,
+    SAM_SQ_USER_GET,
+    SAM_SQ_CRED_INSERT,
+    SAM_SQ_CRED_DELETE,
+    SAM_SQ_CRED_GET,
+    SAM_SQ_CRED_LIST,
+    SAM_SQ_CRED_FAIL,
+    SAM_SQ_CRED_RESET,
+    SAM_SQ_TOKEN_INSERT,
+    SAM_SQ_TOKEN_GET,
+    SAM_SQ_TOKEN_REVOKE,
+    SAM_SQ_TOKEN_REVOKE_CHILDREN,
+    SAM_SQ_TOKEN_PURGE,
     SAM_SQ_COUNT
 } sam_sq_id;
 
@@ -78,7 +93,7 @@ int sam_sqlite_fail(sam_sqlite_conn_t *c, int sqlite_rc, const char *what);
 
 /*
  * Bind arguments by format, one character each: 't' const char * (text),
- * 'b' const sam_bytes_t * (blob), 'i' int64_t. Parameters are numbered from 1.
+ * 'n' const char * (text, or NULL), 'b' const sam_bytes_t * (blob), 'i' int64_t. Parameters are numbered from 1.
  * sam_sqlite_exec runs the statement to its end and resets it.
  * sam_sqlite_query steps once: with *row true the statement is on a row and
  * the caller reads its columns, then calls sam_sqlite_reset; otherwise it is
@@ -111,5 +126,21 @@ int sam_sqlite_assign_key(void *impl, const char *key_id, const char *signer_id)
 int sam_sqlite_key_assignee(void *impl, const char *key_id, char **signer_id);
 int sam_sqlite_delete_key(void *impl, const char *key_id);
 int sam_sqlite_key_deleted(void *impl, const char *key_id, bool *deleted);
+/* CSC users, credentials and tokens (store_sqlite_csc*.c). */
+int sam_sqlite_user_add(void *impl, const char *user_id, const char *password_hash);
+int sam_sqlite_user_set_password(void *impl, const char *user_id, const char *password_hash);
+int sam_sqlite_user_set_disabled(void *impl, const char *user_id, bool disabled);
+int sam_sqlite_user_get(void *impl, const char *user_id, char **password_hash, bool *disabled);
+int sam_sqlite_credential_add(void *impl, const sam_store_credential_t *c);
+int sam_sqlite_credential_delete(void *impl, const char *id);
+int sam_sqlite_credential_get(void *impl, const char *id, sam_store_credential_t **out);
+int sam_sqlite_credential_list(void *impl, const char *user_id, const char *after, size_t max,
+                               char ***ids, size_t *n);
+int sam_sqlite_credential_failure(void *impl, const char *id, sam_store_failure_kind kind,
+                                  sam_store_failure_op op, uint32_t *count);
+int sam_sqlite_token_add(void *impl, const sam_store_token_t *t);
+int sam_sqlite_token_get(void *impl, const uint8_t *hash, sam_store_token_kind kind, int64_t now,
+                         char **user_id);
+int sam_sqlite_token_revoke(void *impl, const uint8_t *hash);
 
 #endif

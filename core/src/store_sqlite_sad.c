@@ -147,7 +147,7 @@ static int purge_txn(sam_sqlite_conn_t *c, void *arg)
     int64_t now = *(const int64_t *)arg;
     /* Children first: each statement finds its rows through sad.expires. */
     static const sam_sq_id order[] = {SAM_SQ_PURGE_RES_HASH, SAM_SQ_PURGE_RES, SAM_SQ_PURGE_HASH,
-                                      SAM_SQ_PURGE_SAD};
+                                      SAM_SQ_PURGE_SAD, SAM_SQ_TOKEN_PURGE};
     int rc = SAM_OK;
 
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && rc == SAM_OK; i++)

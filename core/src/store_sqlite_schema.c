@@ -54,6 +54,38 @@ const char *const sam_sqlite_migrations[] = {
     "CREATE TABLE deleted_key ("
     " key_id TEXT PRIMARY KEY NOT NULL,"
     " deleted_at INTEGER NOT NULL) WITHOUT ROWID, STRICT;",
+    /* 1 → 2: CSC users, credentials and tokens (csc-v1.md). */
+    "CREATE TABLE csc_user ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " password_hash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL) WITHOUT ROWID, STRICT;"
+    /* certificates: base64 DER joined by ','; end-entity first. */
+    "CREATE TABLE csc_credential ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " user_id TEXT NOT NULL REFERENCES csc_user (id),"
+    " key_pair TEXT NOT NULL,"
+    " certificates TEXT NOT NULL,"
+    " auth_mode TEXT NOT NULL,"
+    " pin_hash TEXT,"
+    " otp_secret TEXT,"
+    " multisign INTEGER NOT NULL CHECK (multisign >= 1),"
+    " scal TEXT NOT NULL,"
+    " description TEXT,"
+    " created INTEGER NOT NULL,"
+    " pin_failures INTEGER NOT NULL DEFAULT 0,"
+    " otp_failures INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID, STRICT;"
+    "CREATE INDEX csc_credential_user ON csc_credential (user_id, id);"
+    /* Only the SHA-256 of a token; parent: the refresh token it came from. */
+    "CREATE TABLE csc_token ("
+    " hash BLOB PRIMARY KEY NOT NULL,"
+    " kind INTEGER NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0,"
+    " parent BLOB) WITHOUT ROWID, STRICT;"
+    "CREATE INDEX csc_token_parent ON csc_token (parent);"
+    "CREATE INDEX csc_token_expires ON csc_token (expires);",
 };
 
 const int sam_sqlite_schema_version =
@@ -99,4 +131,36 @@ const char *const sam_sqlite_sql[SAM_SQ_COUNT] = {
     [SAM_SQ_DELETED_GET] = "SELECT 1 FROM deleted_key WHERE key_id = ?1",
     [SAM_SQ_DELETED_INSERT] = "INSERT INTO deleted_key (key_id, deleted_at)"
                               " VALUES (?1, " NOW_SECONDS ") ON CONFLICT (key_id) DO NOTHING",
+
+    [SAM_SQ_USER_INSERT] = "INSERT INTO csc_user (id, password_hash, created)"
+                           " VALUES (?1, ?2, " NOW_SECONDS ") ON CONFLICT (id) DO NOTHING",
+    [SAM_SQ_USER_SET_PASSWORD] = "UPDATE csc_user SET password_hash = ?2 WHERE id = ?1",
+    [SAM_SQ_USER_SET_DISABLED] = "UPDATE csc_user SET disabled = ?2 WHERE id = ?1",
+    [SAM_SQ_USER_GET] = "SELECT password_hash, disabled FROM csc_user WHERE id = ?1",
+    [SAM_SQ_CRED_INSERT] = "INSERT INTO csc_credential (id, user_id, key_pair, certificates,"
+                           " auth_mode, pin_hash, otp_secret, multisign, scal, description, created)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " NOW_SECONDS ")"
+                           " ON CONFLICT (id) DO NOTHING",
+    [SAM_SQ_CRED_DELETE] = "DELETE FROM csc_credential WHERE id = ?1",
+    [SAM_SQ_CRED_GET] = "SELECT id, user_id, key_pair, certificates, auth_mode, pin_hash,"
+                        " otp_secret, multisign, scal, description, created"
+                        " FROM csc_credential WHERE id = ?1",
+    [SAM_SQ_CRED_LIST] = "SELECT id FROM csc_credential WHERE user_id = ?1 AND id > ?2"
+                         " ORDER BY id LIMIT ?3",
+    [SAM_SQ_CRED_FAIL] = "UPDATE csc_credential SET"
+                         " pin_failures = pin_failures + (?2 = 0) * ?3,"
+                         " otp_failures = otp_failures + (?2 = 1) * ?3"
+                         " WHERE id = ?1 RETURNING CASE ?2 WHEN 0 THEN pin_failures"
+                         " ELSE otp_failures END",
+    [SAM_SQ_CRED_RESET] = "UPDATE csc_credential SET"
+                          " pin_failures = CASE ?2 WHEN 0 THEN 0 ELSE pin_failures END,"
+                          " otp_failures = CASE ?2 WHEN 1 THEN 0 ELSE otp_failures END"
+                          " WHERE id = ?1 RETURNING 0",
+    [SAM_SQ_TOKEN_INSERT] = "INSERT INTO csc_token (hash, kind, user_id, expires, parent)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SAM_SQ_TOKEN_GET] = "SELECT user_id FROM csc_token WHERE hash = ?1 AND kind = ?2"
+                         " AND revoked = 0 AND expires > ?3",
+    [SAM_SQ_TOKEN_REVOKE] = "UPDATE csc_token SET revoked = 1 WHERE hash = ?1",
+    [SAM_SQ_TOKEN_REVOKE_CHILDREN] = "UPDATE csc_token SET revoked = 1 WHERE parent = ?1",
+    [SAM_SQ_TOKEN_PURGE] = "DELETE FROM csc_token WHERE expires < ?1",
 };

@@ -33,6 +33,8 @@ int admin_cmd_import(int argc, char **argv);
 void admin_usage_import(FILE *f);
 int admin_cmd_check(int argc, char **argv);
 void admin_usage_check(FILE *f);
+int admin_cmd_user(int argc, char **argv);
+void admin_usage_user(FILE *f);
 
 /* "sam-admin: <message>\n" on stderr. */
 void admin_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,6 +16,7 @@ static const admin_command_t commands[] = {
     {"import", "validate and install static_config.json or dynamic_config.json", admin_cmd_import,
      admin_usage_import},
     {"check", "validate the installed configuration files", admin_cmd_check, admin_usage_check},
+    {"user", "add, re-password or disable a user of the CSC API", admin_cmd_user, admin_usage_user},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

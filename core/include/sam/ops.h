@@ -77,4 +77,28 @@ const char *sam_op_key_pair_id(const sam_json_t *key_pair);
 /* Parse DER RSASSA-PSS-params into params (hash, MGF1 hash, salt). SAM_E_PARSE / UNSUPPORTED_ALG. */
 int sam_pss_params_parse(const uint8_t *der, size_t len, sam_sig_params_t *params);
 
+/* POST /sam/v1/credentials (csc-v1.md, "Credentials"). The certificates are
+ * base64 DER, end-entity first; pin may be NULL (it is stored only as a slow
+ * hash and wiped by the caller). */
+typedef struct st_sam_op_credential_t {
+    const sam_json_t *key_pair;
+    const char *user_id;
+    const char *const *certificates;
+    size_t certificate_count;
+    const char *auth_mode; /* "explicit", "implicit", "oauth2code" */
+    const char *pin;       /* or NULL */
+    size_t pin_len;
+    uint32_t multisign;
+    const char *scal; /* "1" or "2" */
+    const char *description; /* or NULL */
+} sam_op_credential_t;
+/* The key pair must open, be assigned to user_id and certified, and the first
+ * certificate's public key must be the key pair's; the user must exist
+ * (SAM_E_INVALID_ARG otherwise). id_out receives the new credential's id
+ * (32 hex digits and a NUL). */
+int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, char id_out[33],
+                             sam_op_facts_t *facts);
+/* DELETE /sam/v1/credentials/{id}: SAM_E_NOT_FOUND when there is none. */
+int sam_op_credential_delete(sam_service_t *svc, const char *id, sam_op_facts_t *facts);
+
 #endif

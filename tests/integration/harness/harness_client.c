@@ -86,6 +86,8 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ud)
     char cl[32];
     (void)header_value(ptr, len, "content-type", r->content_type, sizeof(r->content_type));
     (void)header_value(ptr, len, "x-request-id", r->request_id, sizeof(r->request_id));
+    (void)header_value(ptr, len, "www-authenticate", r->www_authenticate,
+                       sizeof(r->www_authenticate));
     if (header_value(ptr, len, "content-length", cl, sizeof(cl)))
         r->content_length = strtol(cl, NULL, 10);
     return len;

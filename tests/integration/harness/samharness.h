@@ -166,6 +166,7 @@ typedef struct st_samh_response_t {
     size_t body_len;
     char content_type[128];
     char request_id[64]; /* X-Request-Id */
+    char www_authenticate[128]; /* WWW-Authenticate, "" when absent */
     long content_length; /* Content-Length header, -1 when absent */
     long connects;       /* connections this transfer opened */
 } samh_response_t;

@@ -1,0 +1,117 @@
+/* POST /sam/v1/credentials and DELETE /sam/v1/credentials/{credential_id} (csc-v1.md). */
+#include <string.h>
+
+#include "samapi_internal.h"
+#include "sam/secmem.h"
+#include "sam/store.h"
+
+#define MAX_MULTISIGN SAM_OP_MAX_REQUESTS
+#define MAX_DESCRIPTION 255
+
+static int read_certificates(const sam_json_t *body, const char **out, size_t *n)
+{
+    const sam_json_t *arr;
+    int rc = sam_json_need_array(body, "certificates", "certificates", &arr);
+
+    if (rc != SAM_OK)
+        return rc;
+    if (arr->u.arr.count == 0 || arr->u.arr.count > SAM_STORE_MAX_CERTIFICATES)
+        return sam_error_set(SAM_E_PARSE, "certificates must list 1 to %d certificates",
+                             SAM_STORE_MAX_CERTIFICATES);
+    for (size_t i = 0; i < arr->u.arr.count; i++) {
+        const sam_json_t *v = arr->u.arr.items[i];
+        if (v->type != SAM_JSON_STRING || v->u.str.len == 0)
+            return sam_error_set(SAM_E_PARSE, "certificates[%zu] must be a base64 string", i);
+        out[i] = v->u.str.ptr;
+    }
+    *n = arr->u.arr.count;
+    return SAM_OK;
+}
+
+static int read_fields(const sam_json_t *body, sam_op_credential_t *in, const char **certs)
+{
+    static const char *const fields[] = {"key_pair",    "user_id", "certificates", "auth_mode",
+                                         "pin",         "otp",     "multisign",    "scal",
+                                         "description", NULL};
+    const sam_json_t *pin;
+    int64_t multisign = 1;
+    size_t len = 0;
+    int rc;
+
+    if ((rc = sam_json_only_keys(body, "", fields)) != SAM_OK ||
+        (rc = samapi_key_pair_member(body, &in->key_pair)) != SAM_OK ||
+        (rc = sam_json_need_string(body, "user_id", "user_id", &in->user_id, &len)) != SAM_OK ||
+        (rc = read_certificates(body, certs, &in->certificate_count)) != SAM_OK ||
+        (rc = sam_json_need_string(body, "auth_mode", "auth_mode", &in->auth_mode, &len)) !=
+            SAM_OK ||
+        (rc = sam_json_opt_int(body, "multisign", "multisign", &multisign)) != SAM_OK ||
+        (rc = sam_json_opt_string(body, "scal", "scal", &in->scal, &len)) != SAM_OK ||
+        (rc = sam_json_opt_string(body, "description", "description", &in->description, &len)) !=
+            SAM_OK)
+        return rc;
+    in->certificates = certs;
+    if (strcmp(in->auth_mode, "explicit") != 0 && strcmp(in->auth_mode, "implicit") != 0 &&
+        strcmp(in->auth_mode, "oauth2code") != 0)
+        return sam_error_set(SAM_E_PARSE,
+                             "auth_mode must be \"explicit\", \"implicit\" or \"oauth2code\"");
+    if (in->scal == NULL)
+        in->scal = "1";
+    if (strcmp(in->scal, "1") != 0 && strcmp(in->scal, "2") != 0)
+        return sam_error_set(SAM_E_PARSE, "scal must be \"1\" or \"2\"");
+    if (multisign < 1 || multisign > MAX_MULTISIGN)
+        return sam_error_set(SAM_E_PARSE, "multisign must be 1 to %d", MAX_MULTISIGN);
+    in->multisign = (uint32_t)multisign;
+    if (in->description != NULL && strlen(in->description) > MAX_DESCRIPTION)
+        return sam_error_set(SAM_E_PARSE, "description is over %d bytes", MAX_DESCRIPTION);
+    if (strlen(in->user_id) == 0 || strlen(in->user_id) > 256)
+        return sam_error_set(SAM_E_PARSE, "user_id must be 1 to 256 bytes");
+    if (sam_json_get(body, "otp") != NULL)
+        return sam_error_set(SAM_E_PARSE, "otp is not supported by this server yet");
+    if ((pin = sam_json_get(body, "pin")) != NULL) {
+        if (pin->type != SAM_JSON_STRING)
+            return sam_error_set(SAM_E_PARSE, "pin must be a string");
+        if (strcmp(in->auth_mode, "explicit") != 0)
+            return sam_error_set(SAM_E_PARSE, "a pin needs auth_mode \"explicit\"");
+        in->pin = pin->u.str.ptr;
+        in->pin_len = pin->u.str.len;
+    }
+    return SAM_OK;
+}
+
+void samapi_credential_create(samapi_call_t *call)
+{
+    const char *certs[SAM_STORE_MAX_CERTIFICATES];
+    sam_op_credential_t in = {0};
+    sam_json_t *body = NULL;
+    char id[33];
+    int rc;
+
+    if ((rc = samapi_parse_body(call, &body)) != SAM_OK ||
+        (rc = read_fields(body, &in, certs)) != SAM_OK ||
+        (rc = sam_op_credential_create(call->svc, &in, id, &call->facts)) != SAM_OK) {
+        samapi_fail(call, rc);
+        goto out;
+    }
+    call->resp->status = 201;
+    sam_strbuf_printf(&call->resp->body, "{\"credential_id\":\"%s\"}", id);
+out:
+    /* The PIN was in the request in clear: wipe the parsed copy. */
+    if (in.pin != NULL)
+        sam_wipe((void *)in.pin, in.pin_len);
+    sam_json_free(body);
+}
+
+void samapi_credential_delete(samapi_call_t *call)
+{
+    int rc;
+
+    if (call->req->body_len != 0) {
+        samapi_fail(call, sam_error_set(SAM_E_PARSE, "DELETE of a credential takes no body"));
+        return;
+    }
+    if ((rc = sam_op_credential_delete(call->svc, call->path_param, &call->facts)) != SAM_OK) {
+        samapi_fail(call, rc);
+        return;
+    }
+    call->resp->status = 204;
+}
