@@ -26,15 +26,21 @@ static const route_t routes[] = {
     {"auth/revoke", true, csc_auth_revoke},
     {"credentials/list", true, csc_credentials_list},
     {"credentials/info", true, csc_credentials_info},
-    {"credentials/authorize", true, NULL},
-    {"credentials/extendTransaction", true, NULL},
+    {"credentials/authorize", true, csc_credentials_authorize},
+    {"credentials/extendTransaction", true, csc_credentials_extend},
     {"credentials/sendOTP", true, NULL},
-    {"signatures/signHash", true, NULL},
+    {"signatures/signHash", true, csc_signatures_sign_hash},
     {"signatures/timestamp", true, NULL},
 };
 
-const char *const csc_implemented_methods[] = {"auth/login", "auth/revoke", "credentials/list",
-                                               "credentials/info", NULL};
+const char *const csc_implemented_methods[] = {"auth/login",
+                                               "auth/revoke",
+                                               "credentials/list",
+                                               "credentials/info",
+                                               "credentials/authorize",
+                                               "credentials/extendTransaction",
+                                               "signatures/signHash",
+                                               NULL};
 
 static const route_t *find_route(const char *path)
 {

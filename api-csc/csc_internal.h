@@ -7,6 +7,8 @@
 #include "samcsc.h"
 #include "sam/json.h"
 #include "sam/rc.h"
+#include "sam/sad.h"
+#include "sam/service.h"
 
 /* The spec's text for a malformed request (and a bad Authorization header). */
 #define CSC_MALFORMED                                                                              \
@@ -53,5 +55,45 @@ void csc_auth_login(csc_call_t *call);
 void csc_auth_revoke(csc_call_t *call);
 void csc_credentials_list(csc_call_t *call);
 void csc_credentials_info(csc_call_t *call);
+void csc_credentials_authorize(csc_call_t *call);
+void csc_credentials_extend(csc_call_t *call);
+void csc_signatures_sign_hash(csc_call_t *call);
+
+/* The SADs of this server's own CSC authorization (csc_sad.c). */
+#define CSC_ISSUER_MAX 320
+#define CSC_JTI_LEN 32
+typedef struct st_csc_sad_claims_t {
+    const char *user_id;
+    const char *key_id;
+    const sam_bytes_t *hashes;
+    size_t n_hashes;
+    uint32_t num_signatures;
+    int64_t iat, exp;
+    const char *jti;
+} csc_sad_claims_t;
+/* The issuer id ("opensam-csc:<sam_id>", into issuer) and its trusted key
+ * (the module's CSC public key, read once; key->issuer_id points to issuer). */
+int csc_sad_issuer(sam_service_t *svc, char issuer[CSC_ISSUER_MAX], sam_issuer_key_t *key);
+/* A new SAD, appended to out. SAM_E_LIMIT when it would be too large. */
+int csc_sad_issue(sam_service_t *svc, const csc_sad_claims_t *c, sam_strbuf_t *out);
+/* Verify a SAD of ours for user_id and key_id (claims and time, no usage). */
+int csc_sad_verify(sam_service_t *svc, const char *sad, size_t sad_len, const char *user_id,
+                   const char *key_id, sam_sad_t **out);
+int csc_new_jti(char out[CSC_JTI_LEN + 1]);
+
+/* A credential of call->user_id, its key_pair JSON and its opened key pair
+ * (csc_credential.c). On failure the call is answered and everything is freed. */
+typedef struct st_csc_cred_t {
+    sam_store_credential_t *c;
+    sam_json_t *kpj;
+    struct st_sam_key_pair_t *kp;
+    bool usable; /* enabled, assigned to the user, not deleted */
+} csc_cred_t;
+int csc_cred_open(csc_call_t *call, const char *id, csc_cred_t *out);
+void csc_cred_close(csc_cred_t *cr);
+/* Decode a JSON array of base64 hashes (each 32, 48 or 64 bytes unless any_len)
+ * into *out (one malloc'd block). Answers the call and returns an error on failure. */
+int csc_read_hashes(csc_call_t *call, const sam_json_t *arr, bool any_len, sam_bytes_t **out,
+                    size_t *n);
 
 #endif

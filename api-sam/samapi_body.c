@@ -41,7 +41,7 @@ int samapi_check_path_key(const samapi_call_t *call, const sam_json_t *key_pair)
 
 sam_op_caller_t samapi_op_caller(const samapi_call_t *call)
 {
-    return (sam_op_caller_t){call->dyn, call->ssa};
+    return (sam_op_caller_t){.dyn = call->dyn, .ssa = call->ssa};
 }
 
 int samapi_base64_member(const sam_json_t *obj, const char *key, const char *path, size_t max,

@@ -170,7 +170,38 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Wrapping key and a wrapped signer key of spec, as session objects of s. */
+/* The token's AES key labelled label, made like samd's module wrapping key when absent. */
+static int token_wrap_key(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *label,
+                          CK_OBJECT_HANDLE *key)
+{
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = CKK_AES;
+    CK_ULONG len = 32, n = 0;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE find[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                           {CKA_LABEL, (void *)label, (CK_ULONG)strlen(label)}};
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},    {CKA_KEY_TYPE, &type, sizeof(type)},
+        {CKA_VALUE_LEN, &len, sizeof(len)}, {CKA_TOKEN, &yes, 1},
+        {CKA_PRIVATE, &yes, 1},            {CKA_SENSITIVE, &yes, 1},
+        {CKA_EXTRACTABLE, &no, 1},         {CKA_LABEL, (void *)label, (CK_ULONG)strlen(label)},
+        {CKA_WRAP, &yes, 1},               {CKA_UNWRAP, &yes, 1},
+        {CKA_SIGN, &no, 1},                {CKA_VERIFY, &no, 1}};
+    CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0};
+
+    CHECK(f->C_FindObjectsInit(s, find, 2));
+    CK_RV rv = f->C_FindObjects(s, key, 1, &n);
+    f->C_FindObjectsFinal(s);
+    CHECK(rv);
+    if (n == 1)
+        return 0;
+    CHECK(f->C_GenerateKey(s, &gen, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), key));
+    return 0;
+out:
+    return -1;
+}
+
+/* Wrapping key (session or token object) and a wrapped signer key of spec (session objects). */
 static int make_keys(shared_t *sh, CK_SESSION_HANDLE s)
 {
     CK_FUNCTION_LIST_PTR f = sh->f;
@@ -194,7 +225,12 @@ static int make_keys(shared_t *sh, CK_SESSION_HANDLE s)
                         NULL, 0};
     CK_MECHANISM wrap_mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
 
-    CHECK(f->C_GenerateKey(s, &aes_gen, wrap_tmpl, 5, &sh->wrap_key));
+    if (sh->p->wrap_label != NULL) {
+        if (token_wrap_key(f, s, sh->p->wrap_label, &sh->wrap_key) != 0)
+            goto out;
+    } else {
+        CHECK(f->C_GenerateKey(s, &aes_gen, wrap_tmpl, 5, &sh->wrap_key));
+    }
     if (sh->spec->type == SAM_KEY_RSA)
         CHECK(f->C_GenerateKeyPair(s, &gen, rsa_pub, 4, priv_tmpl, 5, &pub, &priv));
     else

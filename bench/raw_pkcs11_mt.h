@@ -15,6 +15,13 @@ typedef struct {
     unsigned hashes;   /* signatures per unwrap (1: one call per hash) */
     double seconds;    /* stop issuing after this long */
     unsigned max_ops;  /* or after this many unwraps, all threads together */
+    /*
+     * Label of the token-resident AES wrapping key to unwrap with, made (with
+     * the template samd's module wrapping key has) when the token lacks it: a
+     * SAM unwraps with a token object, which SoftHSMv2 reads from its object
+     * store on each use. NULL: a session AES key instead.
+     */
+    const char *wrap_label;
 } raw_mt_params_t;
 
 typedef struct {

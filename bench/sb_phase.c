@@ -62,7 +62,7 @@ int sb_raw_slice(const sam_test_token_t *tok, unsigned threads, double seconds, 
     }
     if (pid == 0) {
         raw_mt_result_t r;
-        raw_mt_params_t p = {threads, sb_cases[c].hashes, seconds, 1000000};
+        raw_mt_params_t p = {threads, sb_cases[c].hashes, seconds, 1000000, SB_RAW_WRAP_LABEL};
         close(fds[0]);
         if (setenv("SOFTHSM2_CONF", tok->conf, 1) != 0 ||
             raw_mt_measure(SAM_TEST_SOFTHSM_LIBRARY, tok->label, SAM_TEST_PIN, &sb_cases[c].spec, &p,

@@ -16,6 +16,8 @@
 #include "sb_sad.h"
 
 #define SB_SIGNER "bench-signer"
+/* The raw token's wrapping key: a token object, as samd's module wrapping key is. */
+#define SB_RAW_WRAP_LABEL "bench-raw-wrap"
 
 enum { SB_CASE_RS1, SB_CASE_RS10, SB_CASE_ES1, SB_CASE_ES10, SB_CASE_COUNT };
 
@@ -31,7 +33,8 @@ extern const sb_case_t sb_cases[SB_CASE_COUNT];
 /*
  * Raw unwrap + sign x hashes + destroy of case c on `threads` threads for at
  * most `seconds`, in a child process with SOFTHSM2_CONF pointing at tok (the
- * child initializes and finalizes the library; nothing else runs meanwhile).
+ * child initializes and finalizes the library; nothing else runs meanwhile). Unwraps
+ * with the token's wrapping key SB_RAW_WRAP_LABEL, made by the first slice.
  * 0 on success; -1 with a message otherwise (a stuck child is killed).
  */
 int sb_raw_slice(const sam_test_token_t *tok, unsigned threads, double seconds, int c,

@@ -169,10 +169,11 @@ static void report(const opts_t *o, case_result_t *res)
            "x %u streams;\nraw PKCS#11 unwrap+sign+destroy on %u threads; %u rounds of %.1f s "
            "slices per case (raw, samd, ..., raw); sig/s counts hashes signed\n\n",
            o->threads, o->workers, o->connections, o->streams, o->workers, o->rounds, o->seconds);
-    printf("%-9s %8s %8s %5s %11s %7s %7s %6s %7s %7s %5s %5s %6s\n", "case", "samd", "raw",
-           "ratio", "ratio", "p50", "p99", "non200", "samd", "raw", "samd", "clnt", "samd");
-    printf("%-9s %8s %8s %5s %11s %7s %7s %6s %7s %7s %5s %5s %6s\n", "", "sig/s", "sig/s", "(med)",
-           "min..max", "ms/req", "ms/req", "+err", "us/sig", "us/sig", "CPU%", "CPU%", "RSSMiB");
+    printf("%-9s %8s %8s %5s %11s %7s %7s %6s %7s %7s %5s %5s %5s %6s\n", "case", "samd", "raw",
+           "ratio", "ratio", "p50", "p99", "non200", "samd", "raw", "CPU", "samd", "clnt", "samd");
+    printf("%-9s %8s %8s %5s %11s %7s %7s %6s %7s %7s %5s %5s %5s %6s\n", "", "sig/s", "sig/s",
+           "(med)", "min..max", "ms/req", "ms/req", "+err", "us/sig", "us/sig", "ratio", "CPU%",
+           "CPU%", "RSSMiB");
     for (int c = 0; c < SB_CASE_COUNT; c++) {
         case_result_t *r = &res[c];
         if (!r->ran || r->rounds_done == 0) {
@@ -187,18 +188,23 @@ static void report(const opts_t *o, case_result_t *res)
         }
         qsort(r->latency_ms, r->n_latency, sizeof(double), cmp_double);
         double ratio = median(r->ratio, n);
-        printf("%-9s %8.0f %8.0f %5.2f %5.2f..%-5.2f %7.1f %7.1f %6lu %7.0f %7.0f %5.0f %5.0f "
+        double samd_us = r->samd_sigs > 0 ? 1e6 * r->samd_cpu_s / r->samd_sigs : 0;
+        double raw_us = raw_sigs > 0 ? 1e6 * raw_cpu / raw_sigs : 0;
+        printf("%-9s %8.0f %8.0f %5.2f %5.2f..%-5.2f %7.1f %7.1f %6lu %7.0f %7.0f %5.2f %5.0f %5.0f "
                "%6.1f%s\n",
                sb_cases[c].name, median(r->samd_sig_s, n), median(r->raw_sig_s, n), ratio,
                lo_hi(r->ratio, n, false), lo_hi(r->ratio, n, true),
                percentile(r->latency_ms, r->n_latency, 0.50),
-               percentile(r->latency_ms, r->n_latency, 0.99), r->bad,
-               r->samd_sigs > 0 ? 1e6 * r->samd_cpu_s / r->samd_sigs : 0,
-               raw_sigs > 0 ? 1e6 * raw_cpu / raw_sigs : 0,
+               percentile(r->latency_ms, r->n_latency, 0.99), r->bad, samd_us, raw_us,
+               samd_us > 0 ? raw_us / samd_us : 0,
                r->samd_elapsed > 0 ? 100 * r->samd_cpu_s / r->samd_elapsed : 0,
                r->samd_elapsed > 0 ? 100 * r->client_cpu_s / r->samd_elapsed : 0,
                r->rss_kib / 1024.0, c == SB_CASE_RS1 && ratio < TARGET_RATIO ? "  BELOW 0.7" : "");
     }
+    printf("\nratio: samd sig/s over the mean raw sig/s of the slices around it, median of the "
+           "rounds.\nCPU ratio: raw CPU per signature over samd's: the most the ratio can reach "
+           "where samd\nis CPU-bound (the client's CPU not counted). RSS: samd's VmRSS after the "
+           "case.\n");
     printf("\nper round, samd sig/s | raw sig/s (mean of the slices around it):\n");
     for (int c = 0; c < SB_CASE_COUNT; c++) {
         printf("  %-9s", sb_cases[c].name);

@@ -9,7 +9,7 @@
 #include "sam/rc.h"
 
 #define DEFAULT_THREADS 2
-#define DEFAULT_WORKERS 4
+#define DEFAULT_WORKERS 16
 
 static bool numeric_address(const char *s)
 {

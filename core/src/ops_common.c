@@ -71,22 +71,37 @@ int ops_check_sad(sam_service_t *svc, const sam_op_caller_t *caller, const char 
     const sam_ssa_t *ssa = caller->ssa;
     sam_issuer_key_t *keys = NULL;
     const char **levels = NULL;
+    size_t n_keys;
     int rc;
 
     *out = NULL;
     if (sad == NULL || sad_len == 0)
         return sam_error_set(SAM_E_SAD_INVALID, "the SAD header is required");
-    if (ssa == NULL || ssa->allowed_count == 0)
-        return sam_error_set(SAM_E_SAD_INVALID, "no authorization server is trusted for this SSA");
-    keys = calloc(ssa->allowed_count, sizeof(*keys));
+    if (ssa == NULL) {
+        /* Not an SSA (the CSC layer): exactly the issuer keys the caller names. */
+        n_keys = caller->issuer_key_count;
+        if (caller->issuer_keys == NULL || n_keys == 0)
+            return sam_error_set(SAM_E_SAD_INVALID,
+                                 "no authorization server is trusted for this SSA");
+    } else {
+        n_keys = ssa->allowed_count;
+        if (n_keys == 0)
+            return sam_error_set(SAM_E_SAD_INVALID,
+                                 "no authorization server is trusted for this SSA");
+    }
+    keys = calloc(n_keys, sizeof(*keys));
     levels = calloc(sc->sad.loa_level_count + 1, sizeof(*levels));
     if (keys == NULL || levels == NULL) {
         rc = sam_error_set(SAM_E_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < ssa->allowed_count; i++) {
-        const sam_auth_server_t *as = &dyn->authorization_servers[ssa->allowed[i]];
-        keys[i] = (sam_issuer_key_t){as->id, as->kid, as->key.spki, as->key.spki_len};
+    for (size_t i = 0; i < n_keys; i++) {
+        if (ssa == NULL) {
+            keys[i] = caller->issuer_keys[i];
+        } else {
+            const sam_auth_server_t *as = &dyn->authorization_servers[ssa->allowed[i]];
+            keys[i] = (sam_issuer_key_t){as->id, as->kid, as->key.spki, as->key.spki_len};
+        }
     }
     for (size_t i = 0; i < sc->sad.loa_level_count; i++)
         levels[i] = sc->sad.loa_levels[i];
@@ -98,7 +113,7 @@ int ops_check_sad(sam_service_t *svc, const sam_op_caller_t *caller, const char 
         .min_loa = sc->sad.min_loa,
         .loa_levels = sc->sad.loa_level_count > 0 ? levels : NULL,
     };
-    rc = sam_sad_check(sam_service_verifier(svc), sad, sad_len, keys, ssa->allowed_count, &policy,
+    rc = sam_sad_check(sam_service_verifier(svc), sad, sad_len, keys, n_keys, &policy,
                        expect, out);
     if (*out != NULL) {
         int r2;

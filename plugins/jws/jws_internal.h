@@ -7,13 +7,38 @@
 #define SAM_JWS_INTERNAL_H
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sam/plugin.h"
 
+#define JWS_KEYCACHE_SLOTS 32
+#define JWS_KEYCACHE_MAX_DER 65536
+
+typedef struct st_jws_keycache_slot_t {
+    uint8_t *der; /* the key's DER, the cache key */
+    size_t der_len;
+    EVP_PKEY *pkey;
+    uint64_t last_used;
+} jws_keycache_slot_t;
+
+/* Decoded issuer keys shared by all threads (jws_keycache.c). */
+typedef struct st_jws_keycache_t {
+    pthread_mutex_t lock;
+    jws_keycache_slot_t slots[JWS_KEYCACHE_SLOTS];
+    uint64_t clock;
+    int ready;
+} jws_keycache_t;
+
+void jws_keycache_init(jws_keycache_t *c);
+void jws_keycache_free(jws_keycache_t *c);
+/* The decoded key for der (a reference the caller frees), or NULL when it does not parse. */
+EVP_PKEY *jws_keycache_get(jws_keycache_t *c, const uint8_t *der, size_t len);
+
 typedef struct st_jws_state_t {
     const sam_host_v1_t *host;
+    jws_keycache_t keys;
 } jws_state_t;
 
 typedef enum { JWS_FAMILY_RS = 1, JWS_FAMILY_PS = 2, JWS_FAMILY_ES = 3 } jws_family;

@@ -32,12 +32,14 @@ static int jws_open(void *state, const sam_host_v1_t *host, const sam_param_t *p
     if (params != NULL && params[0].name != NULL)
         return host->set_error(SAM_E_CONFIG, "jws verifier: unknown parameter \"%.64s\"",
                                params[0].name);
+    jws_keycache_init(&s->keys);
     return SAM_OK;
 }
 
 static void jws_close(void *state)
 {
-    (void)state; /* nothing held: keys are parsed per call */
+    jws_state_t *s = state;
+    jws_keycache_free(&s->keys);
 }
 
 /* An alg fit to be quoted in a message: short, and letters, digits and "-_.+" only. */
@@ -95,23 +97,20 @@ static int split(const jws_state_t *s, const char *jws, size_t jws_len, parts_t 
  * Try every candidate key: the ones whose kid matches and that fit alg. Sets
  * *found to the first that verifies, or fails naming why none did.
  */
-static int find_key(const jws_state_t *s, const jws_header_t *h, const jws_alg_t *alg,
+static int find_key(jws_state_t *s, const jws_header_t *h, const jws_alg_t *alg,
                     const sam_issuer_key_t *keys, size_t n_keys, const uint8_t *msg, size_t msg_len,
                     const uint8_t *sig, size_t sig_len, size_t *found)
 {
     size_t n_kid = 0, n_fit = 0;
 
     for (size_t i = 0; i < n_keys; i++) {
-        const unsigned char *der = keys[i].spki;
         EVP_PKEY *pkey = NULL;
         int ok = 0;
 
         if (!kid_matches(h, &keys[i]))
             continue;
         n_kid++;
-        if (der == NULL || keys[i].spki_len == 0 || keys[i].spki_len > 65536 ||
-            (pkey = d2i_PUBKEY(NULL, &der, (long)keys[i].spki_len)) == NULL ||
-            der != keys[i].spki + keys[i].spki_len) {
+        if ((pkey = jws_keycache_get(&s->keys, keys[i].spki, keys[i].spki_len)) == NULL) {
             s->host->log(SAM_LOG_WARNING,
                          "jws verifier: a public key of issuer \"%.64s\" "
                          "does not parse; skipped",
@@ -144,7 +143,7 @@ static int find_key(const jws_state_t *s, const jws_header_t *h, const jws_alg_t
 static int jws_verify(void *state, const char *jws, size_t jws_len, const sam_issuer_key_t *keys,
                       size_t n_keys, size_t *key_index, sam_outbuf_t *payload)
 {
-    const jws_state_t *s = state;
+    jws_state_t *s = state;
     const sam_host_v1_t *host = s->host;
     int rc = SAM_E_SAD_INVALID;
     parts_t pt;

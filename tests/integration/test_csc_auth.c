@@ -61,10 +61,15 @@ Test(csc_auth, info_and_http1_without_client_certificate)
         cr_assert_null(sam_json_get(j, "oauth2"));
         cr_assert(a != NULL && a->type == SAM_JSON_ARRAY && a->u.arr.count == 1);
         cr_assert_str_eq(a->u.arr.items[0]->u.str.ptr, "basic");
-        static const char *const want[] = {"auth/login", "auth/revoke", "credentials/list",
-                                           "credentials/info"};
-        cr_assert(m != NULL && m->type == SAM_JSON_ARRAY && m->u.arr.count == 4, "%s", r.body);
-        for (size_t i = 0; i < 4; i++)
+        static const char *const want[] = {"auth/login",
+                                           "auth/revoke",
+                                           "credentials/list",
+                                           "credentials/info",
+                                           "credentials/authorize",
+                                           "credentials/extendTransaction",
+                                           "signatures/signHash"};
+        cr_assert(m != NULL && m->type == SAM_JSON_ARRAY && m->u.arr.count == 7, "%s", r.body);
+        for (size_t i = 0; i < 7; i++)
             cr_assert_str_eq(m->u.arr.items[i]->u.str.ptr, want[i]);
         sam_json_free(j);
         samh_response_free(&r);
@@ -78,10 +83,8 @@ Test(csc_auth, info_and_http1_without_client_certificate)
     expect(h, "info", NULL, "[1]", 400, "invalid_request", MALFORMED);
     expect(h, "info", NULL, "{", 400, "invalid_request", MALFORMED);
     /* Not implemented yet: 501, and not in info.methods. */
-    static const char *const later[] = {"credentials/authorize", "credentials/extendTransaction",
-                                        "credentials/sendOTP", "signatures/signHash",
-                                        "signatures/timestamp"};
-    for (size_t i = 0; i < 5; i++) {
+    static const char *const later[] = {"credentials/sendOTP", "signatures/timestamp"};
+    for (size_t i = 0; i < 2; i++) {
         csc_call(h, later[i], NULL, "{}", false, &r);
         cr_assert_eq(r.status, 501, "%s: %ld", later[i], r.status);
         samh_response_free(&r);

@@ -30,10 +30,15 @@ typedef struct st_sam_op_facts_t {
 } sam_op_facts_t;
 void sam_op_facts_clear(sam_op_facts_t *f);
 
-/* The calling SSA and the dynamic configuration it is judged by. */
+/* The calling SSA and the dynamic configuration it is judged by. A caller
+ * that is no SSA (the CSC layer) leaves ssa NULL and names the issuer keys it
+ * trusts for SADs instead (issuer_keys, issuer_key_count); with an ssa those
+ * two are ignored. */
 typedef struct st_sam_op_caller_t {
     const sam_dynamic_config_t *dyn;
     const sam_ssa_t *ssa;
+    const sam_issuer_key_t *issuer_keys;
+    size_t issuer_key_count;
 } sam_op_caller_t;
 
 /* POST /sam/v1/key_pairs. out receives the key_pair JSON object. */

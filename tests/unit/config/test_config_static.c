@@ -84,7 +84,7 @@ Test(static_config, minimal_document_gets_the_defaults)
     cr_assert_str_eq(c->listen[0].address, "127.0.0.1");
     cr_assert_eq(c->listen[0].port, 8443);
     cr_assert_eq(c->threads, 2);
-    cr_assert_eq(c->workers, 4);
+    cr_assert_eq(c->workers, 16);
     cr_assert_eq(c->tls.min_version, SAM_TLS_1_2);
     cr_assert_null(c->tls.client_ca);
     cr_assert_eq(c->administrator_count, 1);
