@@ -28,10 +28,7 @@ void samapi_assign(samapi_call_t *call)
     if ((rc = sam_op_assign(call->svc, &caller, kp, signer, subject, call->req->sad,
                             call->req->sad_len, &out, &call->facts)) != SAM_OK)
         goto fail;
-    sam_strbuf_puts(&call->resp->body, "{\"key_pair\":");
-    sam_strbuf_append(&call->resp->body, out.ptr, out.len);
-    sam_strbuf_puts(&call->resp->body, "}");
-    call->resp->status = 200;
+    samapi_reply_key_pair(call, 200, &out);
     goto out;
 fail:
     samapi_fail(call, rc);

@@ -60,10 +60,7 @@ void samapi_generate(samapi_call_t *call)
         samapi_fail(call, rc);
         goto out;
     }
-    sam_strbuf_puts(&call->resp->body, "{\"key_pair\":");
-    sam_strbuf_append(&call->resp->body, kp.ptr, kp.len);
-    sam_strbuf_puts(&call->resp->body, "}");
-    call->resp->status = 201;
+    samapi_reply_key_pair(call, 201, &kp);
 out:
     sam_strbuf_free(&kp);
     sam_json_free(body);

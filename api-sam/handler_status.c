@@ -37,10 +37,7 @@ void samapi_update_status(samapi_call_t *call)
     if ((rc = sam_op_update_status(call->svc, kp, signer_id, certified, enabled, cert, cert_len, &out,
                                    &call->facts)) != SAM_OK)
         goto fail;
-    sam_strbuf_puts(&call->resp->body, "{\"key_pair\":");
-    sam_strbuf_append(&call->resp->body, out.ptr, out.len);
-    sam_strbuf_puts(&call->resp->body, "}");
-    call->resp->status = 200;
+    samapi_reply_key_pair(call, 200, &out);
     goto out;
 fail:
     samapi_fail(call, rc);

@@ -66,3 +66,11 @@ int samapi_base64_member(const sam_json_t *obj, const char *key, const char *pat
     }
     return SAM_OK;
 }
+
+void samapi_reply_key_pair(samapi_call_t *call, int status, const sam_strbuf_t *kp)
+{
+    sam_strbuf_puts(&call->resp->body, "{\"key_pair\":");
+    sam_strbuf_append(&call->resp->body, kp->ptr, kp->len);
+    sam_strbuf_puts(&call->resp->body, "}");
+    call->resp->status = status;
+}

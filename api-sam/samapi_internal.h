@@ -39,6 +39,8 @@ int samapi_parse_body(samapi_call_t *call, sam_json_t **out);
 int samapi_key_pair_member(const sam_json_t *body, const sam_json_t **out);
 /* With a {key_id} path: it must be the id of the body's key pair. */
 int samapi_check_path_key(const samapi_call_t *call, const sam_json_t *key_pair);
+/* Answer status with {"key_pair": <kp>}. */
+void samapi_reply_key_pair(samapi_call_t *call, int status, const sam_strbuf_t *kp);
 /* The caller as the core operations see it. */
 sam_op_caller_t samapi_op_caller(const samapi_call_t *call);
 /* Decode a base64 member (required) into a malloc'd buffer of at most max bytes. */

@@ -1,8 +1,10 @@
+#define _GNU_SOURCE /* memmem */
 /* Helpers of the /csc/v1 integration tests (csc_support.h). */
 #include "csc_support.h"
 
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,4 +138,34 @@ char *csc_login(samh_t *h, const char *user, const char *password, bool remember
     free(b64);
     free(auth);
     return out;
+}
+
+bool csc_file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    static char buf[8 << 20];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    return memmem(buf, n, needle, strlen(needle)) != NULL;
+}
+
+void csc_expect(samh_t *h, const char *method, const char *auth, const char *body, long status,
+                const char *error, const char *description)
+{
+    samh_response_t r;
+    csc_call(h, method, auth, body, false, &r);
+    csc_assert_error(&r, status, error, description);
+    samh_response_free(&r);
+}
+
+sam_json_t *csc_ok(samh_t *h, const char *method, const char *auth, const char *body)
+{
+    samh_response_t r;
+    csc_call(h, method, auth, body, false, &r);
+    api_assert_status(&r, 200);
+    sam_json_t *j = api_json(&r);
+    samh_response_free(&r);
+    return j;
 }

@@ -37,5 +37,12 @@ void csc_assert_error(const samh_response_t *r, long status, const char *error,
 char *csc_login(samh_t *h, const char *user, const char *password, bool remember, char **refresh);
 /* "Bearer <token>" */
 char *csc_bearer(const char *token);
+/* Does the file at path contain needle? (false when there is no such file) */
+bool csc_file_contains(const char *path, const char *needle);
+/* Call method and assert an error answer with exactly that status, code and description. */
+void csc_expect(samh_t *h, const char *method, const char *auth, const char *body, long status,
+                const char *error, const char *description);
+/* Call method, assert 200, return the parsed body (sam_json_free it). */
+sam_json_t *csc_ok(samh_t *h, const char *method, const char *auth, const char *body);
 
 #endif

@@ -24,36 +24,6 @@
 
 TestSuite(csc_credentials, .timeout = API_TEST_TIMEOUT);
 
-/* Does the file at path contain needle? (false when there is no such file) */
-static bool file_contains(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    static char buf[8 << 20];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    return memmem(buf, n, needle, strlen(needle)) != NULL;
-}
-
-static void expect(samh_t *h, const char *method, const char *auth, const char *body, long status,
-                   const char *error, const char *description)
-{
-    samh_response_t r;
-    csc_call(h, method, auth, body, false, &r);
-    csc_assert_error(&r, status, error, description);
-    samh_response_free(&r);
-}
-
-static sam_json_t *ok(samh_t *h, const char *method, const char *auth, const char *body)
-{
-    samh_response_t r;
-    csc_call(h, method, auth, body, false, &r);
-    api_assert_status(&r, 200);
-    sam_json_t *j = api_json(&r);
-    samh_response_free(&r);
-    return j;
-}
 
 static const char *str(const sam_json_t *o, const char *key)
 {
@@ -177,21 +147,21 @@ Test(csc_credentials, list_info_isolation_delete)
 
     /* The PIN is in the store only as a hash; the creation is in the audit log. */
     char *db = api_printf("%s/state.sqlite", h->dir), *wal = api_printf("%s-wal", db);
-    cr_assert(!file_contains(db, PIN));
-    cr_assert(!file_contains(wal, PIN));
-    cr_assert(file_contains(wal, "$scrypt$") || file_contains(db, "$scrypt$"));
-    cr_assert(file_contains(h->service_log, "create_credential"));
-    cr_assert(!file_contains(h->service_log, PIN));
-    cr_assert(!file_contains(h->log_path, PIN));
+    cr_assert(!csc_file_contains(db, PIN));
+    cr_assert(!csc_file_contains(wal, PIN));
+    cr_assert(csc_file_contains(wal, "$scrypt$") || csc_file_contains(db, "$scrypt$"));
+    cr_assert(csc_file_contains(h->service_log, "create_credential"));
+    cr_assert(!csc_file_contains(h->service_log, PIN));
+    cr_assert(!csc_file_contains(h->log_path, PIN));
     free(db);
     free(wal);
 
     /* Paging: 2 then 1, nextPageToken only before the last page. */
-    sam_json_t *p1 = ok(h, "credentials/list", a, "{\"maxResults\": 2}");
+    sam_json_t *p1 = csc_ok(h, "credentials/list", a, "{\"maxResults\": 2}");
     const sam_json_t *l1 = sam_json_get(p1, "credentialIDs");
     cr_assert_eq(l1->u.arr.count, 2);
     body = api_printf("{\"maxResults\": 2, \"pageToken\": \"%s\"}", str(p1, "nextPageToken"));
-    sam_json_t *p2 = ok(h, "credentials/list", a, body);
+    sam_json_t *p2 = csc_ok(h, "credentials/list", a, body);
     free(body);
     const sam_json_t *l2 = sam_json_get(p2, "credentialIDs");
     cr_assert_eq(l2->u.arr.count, 1);
@@ -204,31 +174,31 @@ Test(csc_credentials, list_info_isolation_delete)
         cr_assert_str_eq(got[i], ids[i]);
     sam_json_free(p1);
     sam_json_free(p2);
-    sam_json_t *all = ok(h, "credentials/list", a, "{\"clientData\": \"x\"}");
+    sam_json_t *all = csc_ok(h, "credentials/list", a, "{\"clientData\": \"x\"}");
     cr_assert_eq(sam_json_get(all, "credentialIDs")->u.arr.count, 3);
     cr_assert_null(sam_json_get(all, "nextPageToken"));
     sam_json_free(all);
 
     /* Bob sees only his own. */
-    sam_json_t *bl = ok(h, "credentials/list", b, "{}");
+    sam_json_t *bl = csc_ok(h, "credentials/list", b, "{}");
     cr_assert_eq(sam_json_get(bl, "credentialIDs")->u.arr.count, 1);
     cr_assert_str_eq(sam_json_get(bl, "credentialIDs")->u.arr.items[0]->u.str.ptr, bob_id);
     sam_json_free(bl);
 
     /* list errors. */
-    expect(h, "credentials/list", a, "{\"userID\": \"alice\"}", 400, "invalid_request",
+    csc_expect(h, "credentials/list", a, "{\"userID\": \"alice\"}", 400, "invalid_request",
            "userID parameter MUST be null");
-    expect(h, "credentials/list", a, "{\"pageToken\": \"***\"}", 400, "invalid_request",
+    csc_expect(h, "credentials/list", a, "{\"pageToken\": \"***\"}", 400, "invalid_request",
            "Invalid parameter pageToken");
-    expect(h, "credentials/list", a, "{\"pageToken\": 7}", 400, "invalid_request",
+    csc_expect(h, "credentials/list", a, "{\"pageToken\": 7}", 400, "invalid_request",
            "Invalid parameter pageToken");
-    expect(h, "credentials/list", a, "{\"maxResults\": \"2\"}", 400, "invalid_request", MALFORMED);
+    csc_expect(h, "credentials/list", a, "{\"maxResults\": \"2\"}", 400, "invalid_request", MALFORMED);
 
     /* info of the explicit EC credential, with the chain, certInfo and authInfo. */
     char *ec_id = NULL;
     for (int i = 0; i < 3; i++) {
         body = api_printf("{\"credentialID\": \"%s\"}", ids[i]);
-        sam_json_t *j = ok(h, "credentials/info", a, body);
+        sam_json_t *j = csc_ok(h, "credentials/info", a, body);
         if (strcmp(str(j, "authMode"), "explicit") == 0)
             ec_id = ids[i];
         const sam_json_t *key = sam_json_get(j, "key");
@@ -256,7 +226,7 @@ Test(csc_credentials, list_info_isolation_delete)
     body = api_printf("{\"credentialID\": \"%s\", \"certificates\": \"chain\", \"certInfo\": true,"
                       " \"authInfo\": true, \"lang\": \"en-US\"}",
                       ec_id);
-    sam_json_t *j = ok(h, "credentials/info", a, body);
+    sam_json_t *j = csc_ok(h, "credentials/info", a, body);
     free(body);
     const sam_json_t *cert = sam_json_get(j, "cert");
     cr_assert_str_eq(sam_json_get(cert, "certificates")->u.arr.items[0]->u.str.ptr, cert_b64);
@@ -272,32 +242,32 @@ Test(csc_credentials, list_info_isolation_delete)
     cr_assert_str_eq(str(sam_json_get(j, "OTP"), "presence"), "false");
     sam_json_free(j);
     body = api_printf("{\"credentialID\": \"%s\", \"certificates\": \"none\"}", ec_id);
-    j = ok(h, "credentials/info", a, body);
+    j = csc_ok(h, "credentials/info", a, body);
     free(body);
     cr_assert_null(sam_json_get(sam_json_get(j, "cert"), "certificates"));
     sam_json_free(j);
 
     /* info errors; Bob cannot see Alice's credential, nor Alice Bob's. */
-    expect(h, "credentials/info", a, "{}", 400, "invalid_request",
+    csc_expect(h, "credentials/info", a, "{}", 400, "invalid_request",
            "Missing (or invalid type) string parameter credentialID");
-    expect(h, "credentials/info", a, "{\"credentialID\": 5}", 400, "invalid_request",
+    csc_expect(h, "credentials/info", a, "{\"credentialID\": 5}", 400, "invalid_request",
            "Missing (or invalid type) string parameter credentialID");
-    expect(h, "credentials/info", a, "{\"credentialID\": \"nope\"}", 400, "invalid_request",
+    csc_expect(h, "credentials/info", a, "{\"credentialID\": \"nope\"}", 400, "invalid_request",
            "Invalid parameter credentialID");
     body = api_printf("{\"credentialID\": \"%s\"}", ec_id);
-    expect(h, "credentials/info", b, body, 400, "invalid_request",
+    csc_expect(h, "credentials/info", b, body, 400, "invalid_request",
            "Invalid parameter credentialID");
     free(body);
     body = api_printf("{\"credentialID\": \"%s\"}", bob_id);
-    expect(h, "credentials/info", a, body, 400, "invalid_request",
+    csc_expect(h, "credentials/info", a, body, 400, "invalid_request",
            "Invalid parameter credentialID");
     free(body);
     body = api_printf("{\"credentialID\": \"%s\", \"certificates\": \"all\"}", ec_id);
-    expect(h, "credentials/info", a, body, 400, "invalid_request",
+    csc_expect(h, "credentials/info", a, body, 400, "invalid_request",
            "Invalid parameter certificates");
     free(body);
     body = api_printf("{\"credentialID\": \"%s\", \"certInfo\": \"true\"}", ec_id);
-    expect(h, "credentials/info", a, body, 400, "invalid_request", MALFORMED);
+    csc_expect(h, "credentials/info", a, body, 400, "invalid_request", MALFORMED);
     free(body);
     csc_call(h, "credentials/info", NULL, "{}", true, &r);
     api_assert_error(&r, 401, "invalid_token");
@@ -311,11 +281,11 @@ Test(csc_credentials, list_info_isolation_delete)
     samh_response_free(&r);
     api_expect_error(h, SAMH_SSA, "DELETE", path, NULL, NULL, 404, "not_found");
     free(path);
-    all = ok(h, "credentials/list", a, "{}");
+    all = csc_ok(h, "credentials/list", a, "{}");
     cr_assert_eq(sam_json_get(all, "credentialIDs")->u.arr.count, 2);
     sam_json_free(all);
     body = api_printf("{\"credentialID\": \"%s\"}", ec_id);
-    expect(h, "credentials/info", a, body, 400, "invalid_request",
+    csc_expect(h, "credentials/info", a, body, 400, "invalid_request",
            "Invalid parameter credentialID");
     free(body);
 
@@ -328,7 +298,7 @@ Test(csc_credentials, list_info_isolation_delete)
     free(body);
     free(kp_path);
     body = api_printf("{\"credentialID\": \"%s\"}", bob_id);
-    j = ok(h, "credentials/info", b, body);
+    j = csc_ok(h, "credentials/info", b, body);
     free(body);
     cr_assert_str_eq(str(sam_json_get(j, "key"), "status"), "disabled");
     sam_json_free(j);

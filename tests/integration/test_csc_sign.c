@@ -24,36 +24,6 @@
 
 TestSuite(csc_sign, .timeout = API_TEST_TIMEOUT);
 
-/* Does the file at path contain needle? (false when there is no such file) */
-static bool file_contains(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    static char buf[8 << 20];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    return memmem(buf, n, needle, strlen(needle)) != NULL;
-}
-
-static void expect(samh_t *h, const char *method, const char *auth, const char *body, long status,
-                   const char *error, const char *description)
-{
-    samh_response_t r;
-    csc_call(h, method, auth, body, false, &r);
-    csc_assert_error(&r, status, error, description);
-    samh_response_free(&r);
-}
-
-static sam_json_t *ok(samh_t *h, const char *method, const char *auth, const char *body)
-{
-    samh_response_t r;
-    csc_call(h, method, auth, body, false, &r);
-    api_assert_status(&r, 200);
-    sam_json_t *j = api_json(&r);
-    samh_response_free(&r);
-    return j;
-}
 
 /* ["<b64>", ...] of n hashes */
 static char *hash_array(const api_hash_t *hs, size_t n)
@@ -79,7 +49,7 @@ static char *authorize(samh_t *h, const char *auth, const char *cred, int num, c
     char *pin_m = pin != NULL ? api_printf(", \"PIN\": \"%s\"", pin) : strdup("");
     char *body = api_printf("{\"credentialID\": \"%s\", \"numSignatures\": %d, \"hash\": %s%s}",
                             cred, num, arr, pin_m);
-    sam_json_t *j = ok(h, "credentials/authorize", auth, body);
+    sam_json_t *j = csc_ok(h, "credentials/authorize", auth, body);
     const sam_json_t *sad = sam_json_get(j, "SAD"), *ei = sam_json_get(j, "expiresIn");
     cr_assert(sad != NULL && sad->type == SAM_JSON_STRING);
     cr_assert(ei != NULL && ei->type == SAM_JSON_INTEGER && ei->u.num.integer > 0 &&
@@ -110,7 +80,7 @@ static void sign_ok(samh_t *h, const char *auth, const char *cred, const char *k
                     const char *scheme, int salt)
 {
     char *body = sign_body(cred, sad, hs, n, sign_algo, extra);
-    sam_json_t *j = ok(h, "signatures/signHash", auth, body);
+    sam_json_t *j = csc_ok(h, "signatures/signHash", auth, body);
     const sam_json_t *sigs = sam_json_get(j, "signatures");
     cr_assert(sigs != NULL && sigs->type == SAM_JSON_ARRAY && sigs->u.arr.count == n);
     for (size_t i = 0; i < n; i++) {
@@ -128,7 +98,7 @@ static void sign_refused(samh_t *h, const char *auth, const char *cred, const ch
                          const api_hash_t *hs, size_t n, const char *description)
 {
     char *body = sign_body(cred, sad, hs, n, "1.2.840.10045.4.3.2", NULL);
-    expect(h, "signatures/signHash", auth, body, 400, "invalid_request", description);
+    csc_expect(h, "signatures/signHash", auth, body, 400, "invalid_request", description);
     free(body);
 }
 
@@ -153,17 +123,17 @@ Test(csc_sign, rsa_pss_and_ec)
     /* hashAlgo is required with rsaEncryption and must be consistent otherwise. */
     sad = authorize(h, auth, rsa, 1, hs, 1, NULL);
     char *body = sign_body(rsa, sad, hs, 1, "1.2.840.113549.1.1.1", NULL);
-    expect(h, "signatures/signHash", auth, body, 400, "invalid_request",
+    csc_expect(h, "signatures/signHash", auth, body, 400, "invalid_request",
            "Missing (or invalid type) string parameter hashAlgo");
     free(body);
     body = sign_body(rsa, sad, hs, 1, "1.2.840.113549.1.1.11",
                      "\"hashAlgo\": \"2.16.840.1.101.3.4.2.3\"");
-    expect(h, "signatures/signHash", auth, body, 400, "invalid_request",
+    csc_expect(h, "signatures/signHash", auth, body, 400, "invalid_request",
            "Invalid parameter hashAlgo");
     free(body);
     /* An EC algorithm for an RSA key is not in key.algo. */
     body = sign_body(rsa, sad, hs, 1, "1.2.840.10045.4.3.2", NULL);
-    expect(h, "signatures/signHash", auth, body, 400, "invalid_request",
+    csc_expect(h, "signatures/signHash", auth, body, 400, "invalid_request",
            "Invalid parameter signAlgo");
     free(body);
     /* RSASSA-PSS with the parameters given (salt 222, as PDF signers ask). */
@@ -188,9 +158,9 @@ Test(csc_sign, rsa_pss_and_ec)
     free(sad);
 
     /* signHash is in the service audit log; the PIN is in no log. */
-    cr_assert(file_contains(h->service_log, "csc_sign_hash"));
-    cr_assert(!file_contains(h->service_log, PIN));
-    cr_assert(!file_contains(h->log_path, PIN));
+    cr_assert(csc_file_contains(h->service_log, "csc_sign_hash"));
+    cr_assert(!csc_file_contains(h->service_log, PIN));
+    cr_assert(!csc_file_contains(h->log_path, PIN));
 
     free(auth);
     free(tok);
@@ -221,39 +191,39 @@ Test(csc_sign, authorize_errors_and_pin_lockout)
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": \"1\", \"hash\": %s, \"PIN\": \"" PIN
           "\"}",
           ec, arr);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Missing (or invalid type) integer parameter numSignatures");
     free(body);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 0, \"hash\": %s}", ec, arr);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Invalid value for parameter numSignatures");
     free(body);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 6, \"hash\": %s}", ec, arr);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Numbers of signatures is too high");
     free(body);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 1, \"hash\": %s}", bobs, arr);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Invalid parameter credentialID");
     free(body);
     AUTHZ("{\"credentialID\": %d, \"numSignatures\": 1, \"hash\": %s}", 5, arr);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Missing (or invalid type) string parameter credentialID");
     free(body);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 1, \"PIN\": \"%s\"}", ec, PIN);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Missing (or invalid type) array parameter hash");
     free(body);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 2, \"hash\": %s, \"PIN\": \"%s\"}", ec,
           arr, PIN);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "The number of hash values must equal numSignatures");
     free(body);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 1, \"hash\": [\"%%%%\"]}", ec);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request",
            "Invalid Base64 hash string parameter");
     free(body);
-    expect(h, "credentials/authorize", NULL, "{}", 401, "invalid_token",
+    csc_expect(h, "credentials/authorize", NULL, "{}", 401, "invalid_token",
            "The access token is missing, invalid, expired or revoked");
 
     /* A wrong PIN, then the right one resets the counter. */
@@ -264,25 +234,25 @@ Test(csc_sign, authorize_errors_and_pin_lockout)
                               "\"PIN\": \"nope\"}",
                               ec2, arr);
     for (int i = 0; i < 4; i++)
-        expect(h, "credentials/authorize", auth, wrong, 400, "invalid_pin", "The PIN is invalid");
+        csc_expect(h, "credentials/authorize", auth, wrong, 400, "invalid_pin", "The PIN is invalid");
     free(authorize(h, auth, ec, 1, hs, 1, PIN));
     for (int i = 0; i < 4; i++)
-        expect(h, "credentials/authorize", auth, wrong, 400, "invalid_pin", "The PIN is invalid");
+        csc_expect(h, "credentials/authorize", auth, wrong, 400, "invalid_pin", "The PIN is invalid");
     /* The fifth consecutive failure locks (pin_max_failures 5); the right PIN is then refused. */
-    expect(h, "credentials/authorize", auth, wrong, 400, "invalid_request", "PIN locked");
+    csc_expect(h, "credentials/authorize", auth, wrong, 400, "invalid_request", "PIN locked");
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 1, \"hash\": %s, \"PIN\": \"%s\"}", ec,
           arr, PIN);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request", "PIN locked");
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request", "PIN locked");
     free(body);
     /* The lock is the credential's: another one of the same user still works. */
-    expect(h, "credentials/authorize", auth, wrong2, 400, "invalid_pin", "The PIN is invalid");
+    csc_expect(h, "credentials/authorize", auth, wrong2, 400, "invalid_pin", "The PIN is invalid");
     free(authorize(h, auth, ec2, 1, hs, 1, PIN));
     /* ... and it holds across a restart. */
     api_stop(h);
     api_restart(h);
     AUTHZ("{\"credentialID\": \"%s\", \"numSignatures\": 1, \"hash\": %s, \"PIN\": \"%s\"}", ec,
           arr, PIN);
-    expect(h, "credentials/authorize", auth, body, 400, "invalid_request", "PIN locked");
+    csc_expect(h, "credentials/authorize", auth, body, 400, "invalid_request", "PIN locked");
     free(body);
 #undef AUTHZ
     free(wrong);
@@ -356,7 +326,7 @@ Test(csc_sign, extend_transaction)
     char *arr = hash_array(&h3, 1);
     char *body =
         api_printf("{\"credentialID\": \"%s\", \"SAD\": \"%s\", \"hash\": %s}", ec, sad, arr);
-    sam_json_t *j = ok(h, "credentials/extendTransaction", auth, body);
+    sam_json_t *j = csc_ok(h, "credentials/extendTransaction", auth, body);
     const sam_json_t *s2 = sam_json_get(j, "SAD");
     cr_assert(s2 != NULL && s2->type == SAM_JSON_STRING);
     cr_assert(sam_json_get(j, "expiresIn") != NULL);
@@ -373,11 +343,11 @@ Test(csc_sign, extend_transaction)
     sign_refused(h, auth, ec, sad2, &h4, 1, "Hash is not authorized by the SAD.");
     arr = hash_array(&h4, 1);
     body = api_printf("{\"credentialID\": \"%s\", \"SAD\": \"x.y.z\", \"hash\": %s}", ec, arr);
-    expect(h, "credentials/extendTransaction", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/extendTransaction", auth, body, 400, "invalid_request",
            "Invalid parameter SAD");
     free(body);
     body = api_printf("{\"credentialID\": \"%s\", \"hash\": %s}", ec, arr);
-    expect(h, "credentials/extendTransaction", auth, body, 400, "invalid_request",
+    csc_expect(h, "credentials/extendTransaction", auth, body, 400, "invalid_request",
            "Missing (or invalid type) string parameter SAD");
     free(body);
     free(arr);
