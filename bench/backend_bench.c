@@ -130,8 +130,11 @@ int main(int argc, char **argv)
            "(median)\n\n", ROUNDS, seconds);
     printf("%-16s %14s %16s %16s %8s\n", "key", "(a) resident/s", "(b) unwrap+sign/s",
            "(c) samcore/s", "(c)/(b)");
+    const char *only = getenv("SAM_BENCH_ONLY"); /* e.g. "RSA" or "P-256": one case */
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         double a[ROUNDS], b[ROUNDS], c[ROUNDS];
+        if (only != NULL && strstr(cases[i].name, only) == NULL)
+            continue;
         for (int r = 0; r < ROUNDS; r++) {
             raw_result_t raw;
             if (raw_pkcs11_measure(SAM_TEST_SOFTHSM_LIBRARY, token.label, SAM_TEST_PIN,
