@@ -42,8 +42,9 @@ stderr_has() {
     grep -qF -- "$1" "$work/err" || fail "stderr lacks \"$1\": $(cat "$work/err")"
 }
 
+# The first column of the first row of a query (empty when there is none).
 sql() {
-    python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print("" if r is None else r[0])' "$work/state.db" "$1"
+    sqlite3 -batch -noheader "$work/state.db" "$1" | head -n 1
 }
 
 cfg=$work/cfg
