@@ -189,10 +189,10 @@ out:
 
 static const char *const key_pair_fields_rsa[] = {
     "id", "algorithm", "size", "public_key", "signer", "subject", "certificate", "status",
-    "sam_id", "format", "private_key", "seal", NULL};
+    "revision", "sam_id", "format", "private_key", "seal", NULL};
 static const char *const key_pair_fields_ec[] = {
     "id", "algorithm", "named_curve", "public_key", "signer", "subject", "certificate", "status",
-    "sam_id", "format", "private_key", "seal", NULL};
+    "revision", "sam_id", "format", "private_key", "seal", NULL};
 static const char *const status_fields[] = {"assigned", "certified", "enabled", NULL};
 
 static int is_key_id(const char *s, size_t len)
@@ -214,6 +214,7 @@ static int decode_fields(const sam_json_t *obj, sam_key_pair_t *kp, int64_t *for
     const char *s;
     size_t len;
     const sam_json_t *status, *signer;
+    int64_t revision;
 
     if (obj == NULL || obj->type != SAM_JSON_OBJECT)
         return sam_error_set(SAM_E_PARSE, "the key pair must be a JSON object");
@@ -250,8 +251,12 @@ static int decode_fields(const sam_json_t *obj, sam_key_pair_t *kp, int64_t *for
         (rc = sam_json_only_keys(status, "status", status_fields)) != SAM_OK ||
         (rc = sam_json_need_bool(status, "assigned", "status.assigned", &kp->assigned)) != SAM_OK ||
         (rc = sam_json_need_bool(status, "certified", "status.certified", &kp->certified)) != SAM_OK ||
-        (rc = sam_json_need_bool(status, "enabled", "status.enabled", &kp->enabled)) != SAM_OK)
+        (rc = sam_json_need_bool(status, "enabled", "status.enabled", &kp->enabled)) != SAM_OK ||
+        (rc = sam_json_need_int(obj, "revision", "revision", &revision)) != SAM_OK)
         return rc;
+    if (revision < 0 || revision > SAM_KEY_PAIR_MAX_REVISION)
+        return sam_error_set(SAM_E_PARSE, "field \"revision\" is out of range");
+    kp->revision = (uint32_t)revision;
     if ((rc = get_b64(obj, "public_key", SAM_MAX_SPKI_LEN, 0, &kp->spki, &kp->spki_len)) != SAM_OK ||
         (rc = get_b64(obj, "private_key", SAM_MAX_WRAPPED_LEN, 0, &kp->wrapped, &kp->wrapped_len)) !=
             SAM_OK ||
@@ -365,6 +370,7 @@ int sam_key_pair_write(sam_module_t *m, const char *sam_id, const sam_key_pair_t
     sam_strbuf_printf(b, ",\"status\":{\"assigned\":%s,\"certified\":%s,\"enabled\":%s}",
                       kp->assigned ? "true" : "false", kp->certified ? "true" : "false",
                       kp->enabled ? "true" : "false");
+    sam_strbuf_printf(b, ",\"revision\":%u", (unsigned)kp->revision);
     sam_strbuf_puts(b, ",\"sam_id\":");
     sam_strbuf_json_string(b, sam_id, strlen(sam_id));
     sam_strbuf_printf(b, ",\"format\":%d,\"private_key\":", SAM_KEY_PAIR_FORMAT);

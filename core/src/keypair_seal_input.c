@@ -20,6 +20,7 @@ enum {
     TAG_CERTIFIED,
     TAG_ENABLED,
     TAG_PRIVATE_KEY,
+    TAG_REVISION,
 };
 
 static void put_u32(sam_strbuf_t *b, uint32_t v)
@@ -72,4 +73,5 @@ void sam_key_pair_seal_input(const char *sam_id, const sam_key_pair_t *kp, sam_s
     put_int(b, TAG_CERTIFIED, kp->certified);
     put_int(b, TAG_ENABLED, kp->enabled);
     put_field(b, TAG_PRIVATE_KEY, kp->wrapped, kp->wrapped_len);
+    put_int(b, TAG_REVISION, kp->revision);
 }

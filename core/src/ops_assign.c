@@ -52,7 +52,9 @@ int sam_op_assign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_j
     /* The store is the authority: from any copy, on any node, one signer ever. */
     if ((rc = sam_store_assign_key(sam_service_store(svc), kp->id, signer_id)) != SAM_OK)
         goto out;
-    rc = ops_write_key_pair(svc, kp, out);
+    /* A new revision: the unassigned copy is an older copy from now on (N12). Of
+     * two racing assignments to the same signer from one copy, one advances. */
+    rc = ops_write_changed_key_pair(svc, kp, out);
 out:
     sam_sad_free(checked);
     sam_key_pair_free(kp);

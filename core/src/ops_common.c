@@ -50,11 +50,29 @@ int ops_open_key_pair(sam_service_t *svc, const sam_json_t *json, sam_key_pair_t
         rc = sam_error_set(SAM_E_KEY_DELETED, "key pair %s was deleted", kp->id);
         goto out;
     }
+    /* Only the newest copy: one from before a change is refused (N12). */
+    if ((rc = sam_store_key_revision_check(sam_service_store(svc), kp->id, kp->revision)) != SAM_OK)
+        goto out;
     *out = kp;
     kp = NULL;
 out:
     sam_key_pair_free(kp);
     return rc;
+}
+
+int ops_write_changed_key_pair(sam_service_t *svc, sam_key_pair_t *kp, sam_strbuf_t *out)
+{
+    int rc;
+    uint32_t from = kp->revision;
+
+    if (from >= SAM_KEY_PAIR_MAX_REVISION)
+        return sam_error_set(SAM_E_INVALID_KEY_PAIR, "key_pair: no further change possible");
+    /* Seal first, so that a failure leaves the store (and the caller's copy) as they were;
+     * then advance, compare-and-set: of two changes from one copy, one wins. */
+    kp->revision = from + 1;
+    if ((rc = ops_write_key_pair(svc, kp, out)) != SAM_OK)
+        return rc;
+    return sam_store_key_revision_advance(sam_service_store(svc), kp->id, from, from + 1);
 }
 
 int ops_write_key_pair(sam_service_t *svc, const sam_key_pair_t *kp, sam_strbuf_t *out)

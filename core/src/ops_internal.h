@@ -21,6 +21,9 @@ int ops_check_sad(sam_service_t *svc, const sam_op_caller_t *caller, const char 
 
 /* Seal and write kp to out. */
 int ops_write_key_pair(sam_service_t *svc, const sam_key_pair_t *kp, sam_strbuf_t *out);
+/* Write kp, changed, as its next revision and advance the store's revision
+ * from kp's (compare-and-set); the object in out is valid only on SAM_OK. */
+int ops_write_changed_key_pair(sam_service_t *svc, sam_key_pair_t *kp, sam_strbuf_t *out);
 
 /* Copy s into *dst (malloc); SAM_E_NOMEM. */
 int ops_strdup(char **dst, const char *s);

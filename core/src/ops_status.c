@@ -61,7 +61,8 @@ int sam_op_update_status(sam_service_t *svc, const sam_json_t *key_pair, const c
     }
     kp->certified = certified;
     kp->enabled = enabled;
-    rc = ops_write_key_pair(svc, kp, out);
+    /* A new revision: the copy presented is an older copy from now on (N12). */
+    rc = ops_write_changed_key_pair(svc, kp, out);
 out:
     sam_key_pair_free(kp);
     return rc;

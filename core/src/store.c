@@ -242,6 +242,37 @@ int sam_store_key_deleted(sam_store_t *s, const char *key_id, bool *deleted)
     return s->ops->key_deleted(s->impl, key_id, deleted);
 }
 
+int sam_store_key_revision_check(sam_store_t *s, const char *key_id, uint32_t revision)
+{
+    bool found = false;
+    uint32_t current = 0;
+    int rc;
+
+    if (s == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store missing");
+    if ((rc = check_id("key id", key_id)) != SAM_OK)
+        return rc;
+    if ((rc = s->ops->key_revision(s->impl, key_id, &found, &current)) != SAM_OK)
+        return rc;
+    if ((found ? current : 0) != revision)
+        return sam_error_set(SAM_E_INVALID_KEY_PAIR,
+                             "key_pair: an older copy; the key pair has changed since");
+    return SAM_OK;
+}
+
+int sam_store_key_revision_advance(sam_store_t *s, const char *key_id, uint32_t from, uint32_t to)
+{
+    int rc;
+
+    if (s == NULL)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: store missing");
+    if ((rc = check_id("key id", key_id)) != SAM_OK)
+        return rc;
+    if (to <= from)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: a revision only goes forward");
+    return s->ops->key_revision_advance(s->impl, key_id, from, to);
+}
+
 int sam_store_purge_expired(sam_store_t *s, int64_t now)
 {
     if (s == NULL)

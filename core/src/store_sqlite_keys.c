@@ -3,6 +3,7 @@
  * Assignment reads and inserts under BEGIN IMMEDIATE; the primary key on
  * key_assignment.key_id would refuse a second row even if it did not.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,4 +128,68 @@ int sam_sqlite_key_deleted(void *impl, const char *key_id, bool *deleted)
     if (rc == SAM_OK)
         *deleted = x.deleted;
     return rc;
+}
+
+/* Key pair revisions (threat N12): no row means revision 0. */
+typedef struct {
+    const char *key_id;
+    uint32_t from, to;
+    bool found;
+    uint32_t revision;
+} revision_ctx_t;
+
+static int revision_get(sam_sqlite_conn_t *c, const char *key_id, bool *found, uint32_t *revision)
+{
+    int rc = sam_sqlite_query(c, SAM_SQ_REVISION_GET, found, "t", key_id);
+    sqlite3_int64 v;
+
+    *revision = 0;
+    if (rc != SAM_OK || !*found)
+        return rc;
+    v = sqlite3_column_int64(c->stmt[SAM_SQ_REVISION_GET], 0);
+    sam_sqlite_reset(c, SAM_SQ_REVISION_GET);
+    if (v < 1 || v > UINT32_MAX)
+        return sam_error_set(SAM_E_STORE_UNAVAILABLE, "key %s has an impossible revision", key_id);
+    *revision = (uint32_t)v;
+    return SAM_OK;
+}
+
+static int revision_txn(sam_sqlite_conn_t *c, void *arg)
+{
+    revision_ctx_t *x = arg;
+
+    return revision_get(c, x->key_id, &x->found, &x->revision);
+}
+
+int sam_sqlite_key_revision(void *impl, const char *key_id, bool *found, uint32_t *revision)
+{
+    revision_ctx_t x = {.key_id = key_id};
+    int rc = sam_sqlite_run(impl, SAM_SQLITE_READ, revision_txn, &x);
+
+    if (rc == SAM_OK) {
+        *found = x.found;
+        *revision = x.revision;
+    }
+    return rc;
+}
+
+/* Under BEGIN IMMEDIATE: read, compare, write; a racing advance waits and then sees ours. */
+static int advance_txn(sam_sqlite_conn_t *c, void *arg)
+{
+    revision_ctx_t *x = arg;
+    int rc;
+
+    if ((rc = revision_get(c, x->key_id, &x->found, &x->revision)) != SAM_OK)
+        return rc;
+    if (x->revision != x->from)
+        return sam_error_set(SAM_E_INVALID_KEY_PAIR,
+                             "key_pair: an older copy; the key pair has changed since");
+    return sam_sqlite_exec(c, SAM_SQ_REVISION_SET, "ti", x->key_id, (int64_t)x->to);
+}
+
+int sam_sqlite_key_revision_advance(void *impl, const char *key_id, uint32_t from, uint32_t to)
+{
+    revision_ctx_t x = {.key_id = key_id, .from = from, .to = to};
+
+    return sam_sqlite_run(impl, SAM_SQLITE_WRITE, advance_txn, &x);
 }

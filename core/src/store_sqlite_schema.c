@@ -86,6 +86,11 @@ const char *const sam_sqlite_migrations[] = {
     " parent BLOB) WITHOUT ROWID, STRICT;"
     "CREATE INDEX csc_token_parent ON csc_token (parent);"
     "CREATE INDEX csc_token_expires ON csc_token (expires);",
+    /* 2 → 3: the current revision of each key pair changed since generation
+     * (no row: revision 0), so that an older copy is refused (threat N12). */
+    "CREATE TABLE key_revision ("
+    " key_id TEXT PRIMARY KEY NOT NULL,"
+    " revision INTEGER NOT NULL CHECK (revision >= 1)) WITHOUT ROWID, STRICT;",
 };
 
 const int sam_sqlite_schema_version =
@@ -131,6 +136,10 @@ const char *const sam_sqlite_sql[SAM_SQ_COUNT] = {
     [SAM_SQ_DELETED_GET] = "SELECT 1 FROM deleted_key WHERE key_id = ?1",
     [SAM_SQ_DELETED_INSERT] = "INSERT INTO deleted_key (key_id, deleted_at)"
                               " VALUES (?1, " NOW_SECONDS ") ON CONFLICT (key_id) DO NOTHING",
+
+    [SAM_SQ_REVISION_GET] = "SELECT revision FROM key_revision WHERE key_id = ?1",
+    [SAM_SQ_REVISION_SET] = "INSERT INTO key_revision (key_id, revision) VALUES (?1, ?2)"
+                            " ON CONFLICT (key_id) DO UPDATE SET revision = excluded.revision",
 
     [SAM_SQ_USER_INSERT] = "INSERT INTO csc_user (id, password_hash, created)"
                            " VALUES (?1, ?2, " NOW_SECONDS ") ON CONFLICT (id) DO NOTHING",

@@ -206,9 +206,9 @@ static bool flag(const sam_json_t *status, const char *name)
 void api_assert_key_pair(const char *kp, const char *algorithm, bool assigned, bool certified,
                          bool enabled, const char *signer_id)
 {
-    static const char *const members[] = {"id",      "algorithm",   "public_key", "signer",
-                                          "subject", "certificate", "status",     "sam_id",
-                                          "format",  "private_key", "seal",       NULL};
+    static const char *const members[] = {
+        "id",       "algorithm", "public_key", "signer",      "subject", "certificate", "status",
+        "revision", "sam_id",    "format",     "private_key", "seal",    NULL};
     sam_json_t *v = parse_kp(kp);
     size_t expected = 0;
     for (size_t i = 0; members[i] != NULL; i++, expected++)

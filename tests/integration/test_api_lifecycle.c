@@ -78,9 +78,11 @@ Test(api_lifecycle, assignment, .fini = teardown, .timeout = API_TEST_TIMEOUT)
     assign_error("%zz", "{}", 400, "invalid_request"); /* malformed escape in the path */
 
     /* Success: 200 with the assigned key pair, signer object and subject kept. */
+    char *named = api_generate(h, EC_TEMPLATE);
     body = api_printf("{\"key_pair\":%s,\"signer\":{\"id\":\"alice\",\"name\":\"Alice A.\"},"
                       "\"subject\":\"CN=Alice A.,O=Example\"}",
-                      kp);
+                      named);
+    free(named);
     api_call(h, SAMH_SSA, "POST", "/sam/v1/signers/alice/key_pairs", body, NULL, &r);
     api_assert_status(&r, 200);
     sam_json_t *v = api_json(&r);
@@ -101,17 +103,18 @@ Test(api_lifecycle, assignment, .fini = teardown, .timeout = API_TEST_TIMEOUT)
 
     char *assigned = api_assign(h, kp, "alice", NULL);
     api_assert_key_pair(assigned, "ECDSA", true, false, false, "alice");
-    /* The same assignment again, from either copy: the same result. */
+    /* The same assignment again from the assigned copy: the same result. */
     char *again = api_assign(h, assigned, "alice", NULL);
     cr_assert_str_eq(again, assigned);
     free(again);
-    again = api_assign(h, kp, "alice", NULL);
-    cr_assert_str_eq(again, assigned);
-    free(again);
-    /* Another signer, from the unassigned copy or the assigned one. */
-    body = api_assign_body(kp, "bob", NULL);
-    assign_error("bob", body, 409, "key_already_assigned");
+    /* The unassigned copy is an older copy now, for any signer (N12). */
+    body = api_assign_body(kp, "alice", NULL);
+    assign_error("alice", body, 400, "invalid_key_pair");
     free(body);
+    body = api_assign_body(kp, "bob", NULL);
+    assign_error("bob", body, 400, "invalid_key_pair");
+    free(body);
+    /* Another signer from the assigned copy. */
     body = api_assign_body(assigned, "bob", NULL);
     assign_error("bob", body, 409, "key_already_assigned");
     free(body);
@@ -119,6 +122,9 @@ Test(api_lifecycle, assignment, .fini = teardown, .timeout = API_TEST_TIMEOUT)
     api_stop(h);
     api_restart(h);
     body = api_assign_body(kp, "bob", NULL);
+    assign_error("bob", body, 400, "invalid_key_pair");
+    free(body);
+    body = api_assign_body(assigned, "bob", NULL);
     assign_error("bob", body, 409, "key_already_assigned");
     free(body);
 
@@ -147,6 +153,8 @@ Test(api_lifecycle, assignment, .fini = teardown, .timeout = API_TEST_TIMEOUT)
             const samh_response_t *rr = samh_batch_response(b, i);
             if (rr->status == 200)
                 won++;
+            else if (rr->status == 400) /* came after the winner: an older copy (N12) */
+                api_assert_error(rr, 400, "invalid_key_pair");
             else
                 api_assert_error(rr, 409, "key_already_assigned");
         }
@@ -232,7 +240,7 @@ Test(api_lifecycle, proof_of_possession, .fini = teardown, .timeout = API_TEST_T
     body = api_pop_body(rsa, cri, cri_len, "ES256");
     api_expect_error(h, SAMH_SSA, "POST", P, body, NULL, 400, "unsupported_algorithm");
     free(body);
-    body = api_pop_body(ec, other_cri, other_len, "RS256");
+    body = api_pop_body(ec_assigned, other_cri, other_len, "RS256");
     api_expect_error(h, SAMH_SSA, "POST", P, body, NULL, 400, "unsupported_algorithm");
     free(body);
     body = api_pop_body(rsa, cri, cri_len, "RS1");
@@ -276,7 +284,6 @@ Test(api_lifecycle, proof_of_possession, .fini = teardown, .timeout = API_TEST_T
 
 Test(api_lifecycle, status_update, .fini = teardown, .timeout = API_TEST_TIMEOUT)
 {
-    samh_response_t r;
     size_t cert_len = 0, other_len = 0;
     h = api_start(NULL);
     char *kp = api_generate(h, EC_TEMPLATE), *path = api_key_path(kp);
@@ -329,21 +336,16 @@ Test(api_lifecycle, status_update, .fini = teardown, .timeout = API_TEST_TIMEOUT
     }
 
     /* Success: certified with the certificate, not yet enabled. */
-    body = api_status_body(assigned, "alice", true, false, cert, cert_len);
-    api_call(h, SAMH_SSA, "PUT", path, body, NULL, &r);
-    api_assert_status(&r, 200);
-    sam_json_t *v = api_json(&r);
-    const sam_json_t *ukp = sam_json_get(v, "key_pair");
-    cr_assert(v->u.obj.count == 1 && ukp != NULL && ukp->type == SAM_JSON_OBJECT, "%s", r.body);
-    const sam_json_t *c = sam_json_get(ukp, "certificate");
-    char *cert_b64 = api_b64(cert, cert_len);
-    cr_assert(c != NULL && c->type == SAM_JSON_STRING && strcmp(c->u.str.ptr, cert_b64) == 0,
-              "%s", r.body);
-    sam_json_free(v);
-    samh_response_free(&r);
-    free(body);
     char *certified = api_update_status(h, assigned, "alice", true, false, cert, cert_len);
     api_assert_key_pair(certified, "ECDSA", true, true, false, "alice");
+    char *cert_b64 = api_b64(cert, cert_len);
+    char *got = api_kp_string(certified, "certificate");
+    cr_assert_str_eq(got, cert_b64);
+    free(got);
+    /* The copy before the change is an older copy now (N12). */
+    body = api_status_body(assigned, "alice", true, false, cert, cert_len);
+    api_expect_error(h, SAMH_SSA, "PUT", path, body, NULL, 400, "invalid_key_pair");
+    free(body);
     /* Enable without repeating the certificate: it stays. */
     char *enabled = api_update_status(h, certified, "alice", true, true, NULL, 0);
     api_assert_key_pair(enabled, "ECDSA", true, true, true, "alice");
@@ -554,5 +556,50 @@ Test(api_lifecycle, deletion, .fini = teardown, .timeout = API_TEST_TIMEOUT)
     free(fresh_path);
     free(ready);
     free(fresh);
+    api_stop(h);
+}
+
+/* An older genuine copy after a change is refused by every function (N12). */
+Test(api_lifecycle, older_copy_after_a_change, .fini = teardown, .timeout = API_TEST_TIMEOUT)
+{
+    h = api_start(NULL);
+    char *generated = api_generate(h, EC_TEMPLATE);
+    char *assigned = api_assign(h, generated, "alice", NULL);
+    /* The copy from before the assignment. */
+    every_function_refuses(h, generated, 400, "invalid_key_pair");
+    size_t cert_len = 0;
+    uint8_t *cert = api_issue_cert(assigned, -60, 86400, &cert_len);
+    char *enabled = api_update_status(h, assigned, "alice", true, true, cert, cert_len);
+    every_function_refuses(h, assigned, 400, "invalid_key_pair");
+    /* Disabled by a status update: the enabled copy from before no longer signs. */
+    char *disabled = api_update_status(h, enabled, "alice", true, false, NULL, 0);
+    every_function_refuses(h, enabled, 400, "invalid_key_pair");
+    char *id = api_kp_string(disabled, "id");
+    api_hash_t x = api_hash(32);
+    api_sad_t s = {.sub = "alice", .key_id = id, .hashes = &x, .n_hashes = 1};
+    char *sad = api_sad(h, &s);
+    api_req_t req = {x.b, x.len, "ES256", NULL, 0};
+    char *body = api_sign_body(enabled, "alice", NULL, &req, 1);
+    api_expect_error(h, SAMH_SSA, "POST", "/sam/v1/signatures", body, sad, 400,
+                     "invalid_key_pair");
+    free(body);
+    /* ... also after a restart: the store keeps the revision. */
+    api_stop(h);
+    api_restart(h);
+    every_function_refuses(h, enabled, 400, "invalid_key_pair");
+    every_function_refuses(h, generated, 400, "invalid_key_pair");
+    /* The newest copy works; the SAD was not spent by the refusals: nothing was signed. */
+    char *again = api_update_status(h, disabled, "alice", true, true, NULL, 0);
+    api_sign_one_ok(h, again, "alice", sad, "ES256", &x);
+    every_function_refuses(h, disabled, 400, "invalid_key_pair");
+
+    free(again);
+    free(sad);
+    free(id);
+    free(disabled);
+    free(enabled);
+    free(cert);
+    free(assigned);
+    free(generated);
     api_stop(h);
 }

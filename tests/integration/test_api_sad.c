@@ -488,10 +488,15 @@ Test(api_sad, assignment_consent_and_loa, .fini = teardown, .timeout = API_TEST_
     sam_json_free(v);
     samh_response_free(&r);
     free(sad);
-    /* Alice with her consent now: the key is bob's. */
+    /* Alice with her consent now: the key is bob's; her unassigned copy is an older copy (N12). */
     sad = api_sad(h, &s);
-    api_expect_error(h, SAMH_SSA, "POST", path, body, sad, 409, "key_already_assigned");
+    api_expect_error(h, SAMH_SSA, "POST", path, body, sad, 400, "invalid_key_pair");
     free(sad);
+    char *alice_bobs = api_assign_body(bobs, "alice", NULL);
+    sad = api_sad(h, &s);
+    api_expect_error(h, SAMH_SSA, "POST", path, alice_bobs, sad, 409, "key_already_assigned");
+    free(sad);
+    free(alice_bobs);
     /* Repeating bob's assignment with the assigned object needs his consent too. */
     char *bob_again = api_assign_body(bobs, "bob", NULL);
     api_expect_error(h, SAMH_SSA, "POST", "/sam/v1/signers/bob/key_pairs", bob_again, NULL, 403,

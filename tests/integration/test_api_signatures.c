@@ -346,20 +346,31 @@ Test(api_signatures, keys_that_may_not_sign, .fini = teardown, .timeout = API_TE
     api_expect_error(h, SAMH_SSA, "POST", SIGN, body, bob_sad, 409, "key_not_usable");
     free(body);
     free(bob_sad);
-    /* An older copy of the object: the disabled one still says disabled. */
-    sign_error(disabled, sad, &req, 1, NULL, 409, "key_not_usable");
+    /* An older copy of the object: refused as such, whatever it says (N12). */
+    sign_error(disabled, sad, &req, 1, NULL, 400, "invalid_key_pair");
     /* With a certificate out of its validity period. */
     uint8_t *old = api_issue_cert(assigned, -7200, -3600, &old_len);
     char *expired = api_update_status(h, ready, "alice", true, true, old, old_len);
     sign_error(expired, sad, &req, 1, NULL, 409, "key_not_usable");
     uint8_t *future = api_issue_cert(assigned, 3600, 7200, &old_len);
-    char *not_yet = api_update_status(h, ready, "alice", true, true, future, old_len);
+    char *not_yet = api_update_status(h, expired, "alice", true, true, future, old_len);
     sign_error(not_yet, sad, &req, 1, NULL, 409, "key_not_usable");
+    char *valid = api_update_status(h, not_yet, "alice", true, true, cert, cert_len);
+    /* The enabled copy from before those changes: an older copy, nothing signed (N12). */
+    sign_error(ready, sad, &req, 1, NULL, 400, "invalid_key_pair");
+    /* Disabled by a status update: the enabled copy before it no longer signs (N12). */
+    char *off = api_update_status(h, valid, "alice", true, false, NULL, 0);
+    sign_error(valid, sad, &req, 1, NULL, 400, "invalid_key_pair");
+    sign_error(off, sad, &req, 1, NULL, 409, "key_not_usable");
+    char *on = api_update_status(h, off, "alice", true, true, NULL, 0);
 
-    /* None of it spent the SAD: the ready key signs with it once. */
-    api_sign_one_ok(h, ready, "alice", sad, "ES256", &x);
-    sign_error(ready, sad, &req, 1, NULL, 403, "sad_exhausted");
+    /* None of it spent the SAD: the newest copy signs with it once. */
+    api_sign_one_ok(h, on, "alice", sad, "ES256", &x);
+    sign_error(on, sad, &req, 1, NULL, 403, "sad_exhausted");
 
+    free(on);
+    free(off);
+    free(valid);
     free(not_yet);
     free(future);
     free(expired);

@@ -1,9 +1,10 @@
 /*
  * The sealed key_pair object of the native API (sam-v1.md, "The key pair
- * object"). The SAM keeps no per-key state: the SSA stores this object and
- * sends it back. Its seal is a MAC by the module's seal key over a canonical
- * byte encoding of every field, the SAM id and the format version, so that a
- * changed field, an unknown field or another SAM's object is refused.
+ * object"). The SSA stores this object and sends it back; the SAM keeps only
+ * the assignee, deleted keys and the current revision in the state store.
+ * Its seal is a MAC by the module's seal key over a canonical byte encoding
+ * of every field, the SAM id and the format version, so that a changed
+ * field, an unknown field or another SAM's object is refused.
  */
 #ifndef SAM_KEYPAIR_H
 #define SAM_KEYPAIR_H
@@ -17,6 +18,7 @@
 
 #define SAM_KEY_PAIR_FORMAT 1
 #define SAM_KEY_PAIR_ID_LEN 32 /* hex characters of a 128-bit random id */
+#define SAM_KEY_PAIR_MAX_REVISION 0x7fffffffu
 
 typedef struct st_sam_key_pair_t {
     char id[SAM_KEY_PAIR_ID_LEN + 1];
@@ -29,6 +31,9 @@ typedef struct st_sam_key_pair_t {
     uint8_t *certificate; /* DER, NULL when none */
     size_t certificate_len;
     bool assigned, certified, enabled;
+    /* 0 at generation, one more at each change; the store keeps the current
+     * one per key, so that an older copy is refused (threat N12). */
+    uint32_t revision;
     uint8_t *wrapped; /* the backend's wrapped private key blob */
     size_t wrapped_len;
 } sam_key_pair_t;

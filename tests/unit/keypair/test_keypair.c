@@ -300,3 +300,47 @@ Test(keypair, generation_refuses_unsupported_specs)
     cr_assert_eq(sam_key_pair_generate(module, &nocurve, &kp), SAM_E_UNSUPPORTED_ALG);
     cr_assert_null(kp);
 }
+
+/* The revision (N12): 0 at generation, sealed, required, in range. */
+Test(keypair, revision_is_sealed)
+{
+    sam_key_spec_t spec = {SAM_KEY_EC, 0, SAM_CURVE_P256};
+    sam_key_pair_t *gen = NULL, *kp = NULL;
+    char *text = generate_json(&spec, &gen);
+
+    cr_assert_eq(gen->revision, 0);
+    cr_assert(strstr(text, "\"revision\":0,") != NULL, "%s", text);
+    cr_assert_eq(open_text(text, SAM_ID, &kp), SAM_OK, "%s", sam_error_message());
+    cr_assert_eq(kp->revision, 0);
+    sam_key_pair_free(kp);
+    kp = NULL;
+
+    /* A later revision round-trips. */
+    gen->revision = 7;
+    sam_strbuf_t b = SAM_STRBUF_INIT;
+    cr_assert_eq(sam_key_pair_write(module, SAM_ID, gen, &b), SAM_OK, "%s", sam_error_message());
+    char *seven = sam_strbuf_take(&b, NULL);
+    cr_assert_eq(open_text(seven, SAM_ID, &kp), SAM_OK, "%s", sam_error_message());
+    cr_assert_eq(kp->revision, 7);
+    sam_key_pair_free(kp);
+    kp = NULL;
+
+    /* Changed, missing, ill-typed, out of range: refused. */
+    static const char *const bad[] = {
+        "\"revision\":8",          "\"revision\":6",    "\"revision\":\"7\"", "\"revision\":-1",
+        "\"revision\":4294967303", "\"revision\":null", "\"x_revision\":7"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *t = replace(seven, "\"revision\":7", bad[i]);
+        cr_assert_eq(open_text(t, SAM_ID, &kp), SAM_E_INVALID_KEY_PAIR, "%s", bad[i]);
+        cr_assert_null(kp);
+        free(t);
+    }
+    char *t = replace(seven, "\"revision\":7,", "");
+    cr_assert_eq(open_text(t, SAM_ID, &kp), SAM_E_INVALID_KEY_PAIR);
+    cr_assert(strstr(sam_error_message(), "revision") != NULL, "%s", sam_error_message());
+    free(t);
+
+    free(seven);
+    sam_key_pair_free(gen);
+    free(text);
+}

@@ -192,9 +192,10 @@ Test(store_csc, migrates_a_version_1_store)
     sam_store_close(s);
     /* What a store made before the CSC tables looked like. */
     fx_sql_exec(fx_path, "DROP TABLE csc_user; DROP TABLE csc_credential; DROP TABLE csc_token;"
-                         "UPDATE schema_version SET version = 1");
+                         "DROP TABLE key_revision; UPDATE schema_version SET version = 1");
     s = fx_open();
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 2);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 3);
+    OK(sam_store_key_revision_check(s, "k1", 0)); /* key_revision came with version 3 */
     OK(sam_store_user_add(s, "alice", "$scrypt$h"));
     sam_store_credential_t c = cred("c1", "alice");
     OK(sam_store_credential_add(s, &c));

@@ -344,3 +344,67 @@ Test(store_race, relative_path_then_chdir)
     sam_store_close(s);
     cr_assert_eq(ok, 5);
 }
+
+/* Two (or more) advances of one key from the same revision: exactly one wins (N12). */
+static void *advance_worker(void *arg)
+{
+    assigner_t *a = arg;
+
+    pthread_barrier_wait(a->start);
+    a->rc = sam_store_key_revision_advance(a->s, "key-1", 3, 4);
+    return NULL;
+}
+
+Test(store_race, threads_advance_revision)
+{
+    sam_store_t *s = fx_open();
+    pthread_barrier_t start;
+    pthread_t th[N_THREADS];
+    assigner_t a[N_THREADS];
+    int won = 0;
+
+    cr_assert_eq(sam_store_key_revision_advance(s, "key-1", 0, 3), SAM_OK);
+    cr_assert_eq(pthread_barrier_init(&start, NULL, N_THREADS), 0);
+    for (int i = 0; i < N_THREADS; i++) {
+        a[i] = (assigner_t){.s = s, .start = &start, .idx = i};
+        cr_assert_eq(pthread_create(&th[i], NULL, advance_worker, &a[i]), 0);
+    }
+    for (int i = 0; i < N_THREADS; i++)
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < N_THREADS; i++) {
+        if (a[i].rc == SAM_OK)
+            won++;
+        else
+            cr_assert_eq(a[i].rc, SAM_E_INVALID_KEY_PAIR, "thread %d: %d", i, a[i].rc);
+    }
+    cr_assert_eq(won, 1, "%d of %d racing advances won", won, N_THREADS);
+    cr_assert_eq(pthread_barrier_destroy(&start), 0);
+    cr_assert_eq(sam_store_key_revision_check(s, "key-1", 4), SAM_OK);
+    cr_assert_eq(sam_store_key_revision_check(s, "key-1", 3), SAM_E_INVALID_KEY_PAIR);
+    sam_store_close(s);
+}
+
+static int advance_child(sam_store_t *s, int idx)
+{
+    int rc = sam_store_key_revision_advance(s, "key-1", 0, 1);
+
+    (void)idx;
+    if (rc == SAM_OK)
+        return 0;
+    if (rc == SAM_E_INVALID_KEY_PAIR)
+        return 1;
+    fprintf(stderr, "child %d: %s\n", idx, sam_error_message());
+    return 2;
+}
+
+Test(store_race, processes_advance_revision)
+{
+    int codes[N_PROCS], won = 0;
+
+    run_procs(advance_child, codes);
+    for (int i = 0; i < N_PROCS; i++) {
+        cr_assert(codes[i] <= 1, "child %d failed with %d", i, codes[i]);
+        won += codes[i] == 0;
+    }
+    cr_assert_eq(won, 1, "%d of %d racing advances won", won, N_PROCS);
+}
