@@ -10,47 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <p11-kit/pkcs11.h>
+#include "p11_common.h"
 
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        CK_RV rv_ = (call);                                                                        \
-        if (rv_ != CKR_OK) {                                                                       \
-            fprintf(stderr, "%s: 0x%lx\n", #call, (unsigned long)rv_);                             \
-            goto out;                                                                              \
-        }                                                                                          \
-    } while (0)
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *slot)
-{
-    CK_SLOT_ID slots[64];
-    CK_ULONG n = 64;
-    if (f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
-        return -1;
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-        char padded[32];
-        if (f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
-            continue;
-        memset(padded, ' ', sizeof(padded));
-        memcpy(padded, label, strlen(label) < 32 ? strlen(label) : 32);
-        if (memcmp(ti.label, padded, 32) == 0) {
-            *slot = slots[i];
-            return 0;
-        }
-    }
-    return -1;
-}
 
-/* The DER of the curve's OID, as CKA_EC_PARAMS wants it. */
-static const CK_BYTE p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
 /* The token's secret key labelled label. */
 static int find_key(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *label,
@@ -114,7 +78,7 @@ int raw_pkcs11_measure(const char *library, const char *token_label, const char 
     CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
     CHECK(f->C_Initialize(&args));
     initialized = 1;
-    if (find_slot(f, token_label, &slot) != 0)
+    if (bench_find_slot(f, token_label, &slot) != 0)
         goto out;
     CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
     CHECK(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)));
@@ -139,7 +103,7 @@ int raw_pkcs11_measure(const char *library, const char *token_label, const char 
     CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE rsa_pub[] = {{CKA_TOKEN, &no, 1}, {CKA_MODULUS_BITS, &bits, sizeof(bits)},
                               {CKA_PUBLIC_EXPONENT, e, 3}, {CKA_VERIFY, &yes, 1}};
-    CK_ATTRIBUTE ec_pub[] = {{CKA_TOKEN, &no, 1}, {CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)},
+    CK_ATTRIBUTE ec_pub[] = {{CKA_TOKEN, &no, 1}, {CKA_EC_PARAMS, (void *)bench_p256_oid, sizeof(bench_p256_oid)},
                              {CKA_VERIFY, &yes, 1}};
     CK_ATTRIBUTE priv_tmpl[] = {{CKA_TOKEN, &no, 1}, {CKA_SIGN, &yes, 1}, {CKA_SENSITIVE, &yes, 1},
                                 {CKA_EXTRACTABLE, &yes, 1}, {CKA_PRIVATE, &yes, 1}};
@@ -158,13 +122,13 @@ int raw_pkcs11_measure(const char *library, const char *token_label, const char 
 
     /* (a) resident key */
     unsigned ops = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
     do {
         sig_len = sizeof(sig);
         CHECK(f->C_SignInit(s, &sign_mech, priv));
         CHECK(f->C_Sign(s, tbs, tbs_len, sig, &sig_len));
         ops++;
-        t = now() - t0;
+        t = bench_now() - t0;
     } while (ops < max_ops && t < seconds);
     out->resident_per_s = ops / t;
 
@@ -174,12 +138,12 @@ int raw_pkcs11_measure(const char *library, const char *token_label, const char 
                                   {CKA_SIGN, &yes, 1}, {CKA_SENSITIVE, &yes, 1},
                                   {CKA_EXTRACTABLE, &no, 1}, {CKA_PRIVATE, &yes, 1}};
     ops = 0;
-    t0 = now();
+    t0 = bench_now();
     do {
         CHECK(raw_unwrap_sign_once(f, s, &wrap_mech, wrap_key, blob, blob_len, unwrap_tmpl,
                                    &sign_mech, tbs, tbs_len));
         ops++;
-        t = now() - t0;
+        t = bench_now() - t0;
     } while (ops < max_ops && t < seconds);
     out->unwrap_per_s = ops / t;
     ret = 0;

@@ -14,33 +14,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include <p11-kit/pkcs11.h>
+#include "p11_common.h"
 
 #define RAW_MAX_THREADS 64
 #define RAW_MAX_HASHES 100
 
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        CK_RV rv_ = (call);                                                                        \
-        if (rv_ != CKR_OK) {                                                                       \
-            fprintf(stderr, "raw: %s: 0x%lx\n", #call, (unsigned long)rv_);                        \
-            goto out;                                                                              \
-        }                                                                                          \
-    } while (0)
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-/* DER of the P-256 OID, as CKA_EC_PARAMS wants it. */
-static const CK_BYTE p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-/* DigestInfo prefix for SHA-256 (RSASSA-PKCS1-v1_5 via CKM_RSA_PKCS). */
-static const CK_BYTE sha256_prefix[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                          0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                          0x01, 0x05, 0x00, 0x04, 0x20};
 
 typedef struct {
     CK_FUNCTION_LIST_PTR f;
@@ -62,27 +42,6 @@ typedef struct {
     double t_end; /* latest end of any thread */
 } shared_t;
 
-static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *slot)
-{
-    CK_SLOT_ID slots[64];
-    CK_ULONG n = 64;
-    char padded[32];
-    size_t len = strlen(label) < sizeof(padded) ? strlen(label) : sizeof(padded);
-
-    if (f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
-        return -1;
-    memset(padded, ' ', sizeof(padded));
-    memcpy(padded, label, len);
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-        if (f->C_GetTokenInfo(slots[i], &ti) == CKR_OK && memcmp(ti.label, padded, 32) == 0) {
-            *slot = slots[i];
-            return 0;
-        }
-    }
-    fprintf(stderr, "raw: no token labelled \"%s\"\n", label);
-    return -1;
-}
 
 /* One unwrap, p->hashes signatures, one destroy. */
 static CK_RV one_cycle(shared_t *sh, CK_SESSION_HANDLE s, unsigned seq)
@@ -96,13 +55,13 @@ static CK_RV one_cycle(shared_t *sh, CK_SESSION_HANDLE s, unsigned seq)
                            {CKA_PRIVATE, &yes, 1}};
     CK_MECHANISM wrap_mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
     CK_MECHANISM sign_mech = {sh->spec->type == SAM_KEY_RSA ? CKM_RSA_PKCS : CKM_ECDSA, NULL, 0};
-    CK_BYTE tbs[sizeof(sha256_prefix) + 32], sig[1024];
+    CK_BYTE tbs[sizeof(bench_sha256_prefix) + 32], sig[1024];
     CK_OBJECT_HANDLE k;
     CK_RV rv;
 
-    memcpy(tbs, sha256_prefix, sizeof(sha256_prefix));
-    memset(tbs + sizeof(sha256_prefix), 0x5a, 32);
-    CK_BYTE *hash = tbs + sizeof(sha256_prefix);
+    memcpy(tbs, bench_sha256_prefix, sizeof(bench_sha256_prefix));
+    memset(tbs + sizeof(bench_sha256_prefix), 0x5a, 32);
+    CK_BYTE *hash = tbs + sizeof(bench_sha256_prefix);
     CK_BYTE *in = sh->spec->type == SAM_KEY_RSA ? tbs : hash;
     CK_ULONG in_len = sh->spec->type == SAM_KEY_RSA ? sizeof(tbs) : 32;
 
@@ -147,7 +106,7 @@ static void *worker(void *arg)
         pthread_cond_wait(&sh->gate_cond, &sh->gate_lock);
     pthread_mutex_unlock(&sh->gate_lock);
     while (rv == CKR_OK && !atomic_load(&sh->failed)) {
-        if (now() - sh->t0 >= sh->p->seconds)
+        if (bench_now() - sh->t0 >= sh->p->seconds)
             break;
         unsigned long seq = atomic_fetch_add(&sh->issued, 1);
         if (seq >= sh->p->max_ops)
@@ -160,7 +119,7 @@ static void *worker(void *arg)
         }
         atomic_fetch_add(&sh->done, 1);
     }
-    double end = now();
+    double end = bench_now();
     pthread_mutex_lock(&sh->end_lock);
     if (end > sh->t_end)
         sh->t_end = end;
@@ -215,7 +174,7 @@ static int make_keys(shared_t *sh, CK_SESSION_HANDLE s)
     CK_ATTRIBUTE rsa_pub[] = {{CKA_TOKEN, &no, 1}, {CKA_MODULUS_BITS, &bits, sizeof(bits)},
                               {CKA_PUBLIC_EXPONENT, e, 3}, {CKA_VERIFY, &yes, 1}};
     CK_ATTRIBUTE ec_pub[] = {{CKA_TOKEN, &no, 1},
-                             {CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)},
+                             {CKA_EC_PARAMS, (void *)bench_p256_oid, sizeof(bench_p256_oid)},
                              {CKA_VERIFY, &yes, 1}};
     CK_ATTRIBUTE priv_tmpl[] = {{CKA_TOKEN, &no, 1}, {CKA_SIGN, &yes, 1}, {CKA_SENSITIVE, &yes, 1},
                                 {CKA_EXTRACTABLE, &yes, 1}, {CKA_PRIVATE, &yes, 1}};
@@ -277,7 +236,7 @@ int raw_mt_measure(const char *library, const char *token_label, const char *pin
     CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
     CHECK(sh.f->C_Initialize(&args));
     initialized = 1;
-    if (find_slot(sh.f, token_label, &sh.slot) != 0)
+    if (bench_find_slot(sh.f, token_label, &sh.slot) != 0)
         goto out;
     CHECK(sh.f->C_OpenSession(sh.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
     CHECK(sh.f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)));
@@ -296,7 +255,7 @@ int raw_mt_measure(const char *library, const char *token_label, const char *pin
     while (sh.ready < started)
         pthread_cond_wait(&sh.gate_cond, &sh.gate_lock);
     double cpu0 = cpu_now();
-    sh.t0 = now();
+    sh.t0 = bench_now();
     sh.go = 1;
     pthread_cond_broadcast(&sh.gate_cond);
     pthread_mutex_unlock(&sh.gate_lock);
