@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,9 +71,13 @@ static void print_log_tail(const samh_t *h)
 
 #define MAX_EXTRA_ARGS 16
 
-static void child_exec(samh_t *h, const char *samd, const char *const *extra)
+static void child_exec(samh_t *h, pid_t parent, const char *samd, const char *const *extra)
 {
     sigset_t none;
+    /* A test process that dies (timeout, crash) takes its samd along, so that no
+     * server outlives the test that started it. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
     const char *level = h->opts.log_level != NULL ? h->opts.log_level : "info";
     int log = open(h->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -103,11 +108,12 @@ static pid_t spawn(samh_t *h, const char *const *extra)
     if (samh_path(samd, sizeof(samd), SAM_TEST_BINARY_DIR, "bin/samd") != 0)
         return -1;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         fprintf(stderr, "samharness: fork: %s\n", strerror(errno));
     if (pid == 0)
-        child_exec(h, samd, extra);
+        child_exec(h, parent, samd, extra);
     return pid;
 }
 
