@@ -205,6 +205,9 @@ static int serve(samd_server_t *server, int notify_fd)
         samd_pool_new(server, server->cfg->workers, server->cfg->limits.max_pending_jobs);
     if (server->pool == NULL)
         goto out;
+    server->housekeeping = samd_housekeeping_start(server);
+    if (server->housekeeping == NULL)
+        goto out;
     if (samd_loops_start(server) != SAM_OK) {
         samd_loops_request_stop(server);
         (void)samd_loops_join(server);
@@ -220,6 +223,8 @@ static int serve(samd_server_t *server, int notify_fd)
     clean = samd_loops_join(server);
     rc = SAM_OK;
 out:
+    samd_housekeeping_stop(server->housekeeping);
+    server->housekeeping = NULL;
     if (server->pool != NULL && !samd_pool_stop(server->pool, SAMD_FORCE_SECONDS))
         clean = false;
     if (rc == SAM_OK && !clean) {

@@ -48,6 +48,7 @@ typedef struct st_samd_loop_t samd_loop_t;
 typedef struct st_samd_conn_t samd_conn_t;
 typedef struct st_samd_job_t samd_job_t;
 typedef struct st_samd_pool_t samd_pool_t;
+typedef struct st_samd_housekeeping_t samd_housekeeping_t;
 
 /* ---- the server --------------------------------------------------------- */
 
@@ -61,6 +62,7 @@ struct st_samd_server_t {
     samd_loop_t *loops;
     size_t loop_count;
     samd_pool_t *pool;
+    samd_housekeeping_t *housekeeping;
     size_t entity_hard_limit;      /* what h2o buffers at most (> max_body_bytes) */
     uint32_t test_readyz_delay_ms; /* SAMD_TEST_READYZ_DELAY_MS, 0 normally */
     atomic_uint connections;       /* open connections, all loops */
@@ -171,6 +173,13 @@ struct st_samd_job_t {
 void samd_job_free(samd_job_t *job);
 
 /* ---- worker pool (worker_pool.c) ---------------------------------------- */
+
+/* housekeeping.c: purge expired SAD records and tokens from the store, at
+ * start and then every SAMD_PURGE_INTERVAL_SECONDS. NULL on failure. */
+#define SAMD_PURGE_INTERVAL_SECONDS 60
+samd_housekeeping_t *samd_housekeeping_start(samd_server_t *server);
+/* Main: stop and free; NULL is a no-op. */
+void samd_housekeeping_stop(samd_housekeeping_t *hk);
 
 /* Main: start `workers` threads; at most max_pending jobs wait. NULL on failure. */
 samd_pool_t *samd_pool_new(samd_server_t *server, uint32_t workers, uint32_t max_pending);

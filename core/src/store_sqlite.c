@@ -25,8 +25,14 @@ struct st_sam_sqlite_t {
     pthread_cond_t returned; /* a connection came back, or a slot freed */
     sam_sqlite_conn_t *idle;
     size_t n_open; /* open or being opened */
+    sam_sqlite_group_t group; /* group commit of SAD reservations */
     sam_sqlite_t *next_abandoned;
 };
+
+sam_sqlite_group_t *sam_sqlite_group(sam_sqlite_t *st)
+{
+    return &st->group;
+}
 
 /*
  * Stores closed in a child after fork(). Their connections share the
@@ -225,6 +231,7 @@ static void sqlite_store_close(void *impl)
         st->idle = c->next;
         sam_sqlite_conn_close(c);
     }
+    sam_sqlite_group_destroy(&st->group);
     /* Only EBUSY is possible, for a call still in flight: a caller's defect. */
     (void)pthread_cond_destroy(&st->returned);
     (void)pthread_mutex_destroy(&st->lock);
@@ -302,7 +309,8 @@ int sam_store_open_sqlite(const char *path, sam_store_t **out)
         return sam_error_set(SAM_E_NOMEM, "cannot create a condition for state store %s", path);
     }
     /* The first connection proves the file is a usable store and migrates it. */
-    if ((rc = sam_sqlite_conn_open(st->path, &c)) != SAM_OK) {
+    if ((rc = sam_sqlite_group_init(&st->group)) != SAM_OK ||
+        (rc = sam_sqlite_conn_open(st->path, &c)) != SAM_OK) {
         sqlite_store_close(st);
         return rc;
     }

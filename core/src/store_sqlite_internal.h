@@ -8,6 +8,7 @@
 #ifndef SAM_STORE_SQLITE_INTERNAL_H
 #define SAM_STORE_SQLITE_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,9 @@ typedef enum {
     SAM_SQ_BEGIN,
     SAM_SQ_COMMIT,
     SAM_SQ_ROLLBACK,
+    SAM_SQ_SAVEPOINT, /* one item of a group commit (store_sqlite_group.c) */
+    SAM_SQ_RELEASE,
+    SAM_SQ_ROLLBACK_TO,
     SAM_SQ_FIRST_TABLE,
     SAM_SQ_SAD_GET = SAM_SQ_FIRST_TABLE,
     SAM_SQ_SAD_INSERT,
@@ -119,6 +123,27 @@ int sam_sqlite_retry(sam_sqlite_conn_t *c, sam_sqlite_txn mode, sam_sqlite_fn fn
 /* The pool: take a connection of the store, run as above, give it back. */
 typedef struct st_sam_sqlite_t sam_sqlite_t;
 int sam_sqlite_run(sam_sqlite_t *st, sam_sqlite_txn mode, sam_sqlite_fn fn, void *arg);
+
+/*
+ * Group commit (store_sqlite_group.c): run fn in a write transaction shared
+ * with other callers' fns, each in its own savepoint. Same result as
+ * sam_sqlite_run(st, SAM_SQLITE_WRITE, fn, arg) for the caller, with one
+ * commit (one fsync) per batch instead of one per call. fn must be safe to
+ * run again from the start, and must leave the connection in the
+ * transaction (no BEGIN, COMMIT or ROLLBACK of its own).
+ */
+typedef struct st_sam_sqlite_group_item_t sam_sqlite_group_item_t;
+typedef struct st_sam_sqlite_group_t {
+    pthread_mutex_t lock;
+    pthread_cond_t settled; /* a batch finished */
+    sam_sqlite_group_item_t *head, **tail;
+    bool leading; /* a caller is running a batch */
+    bool ready;
+} sam_sqlite_group_t;
+int sam_sqlite_group_init(sam_sqlite_group_t *g);
+void sam_sqlite_group_destroy(sam_sqlite_group_t *g);
+sam_sqlite_group_t *sam_sqlite_group(sam_sqlite_t *st);
+int sam_sqlite_run_grouped(sam_sqlite_t *st, sam_sqlite_fn fn, void *arg);
 
 /* The operations (store_sqlite_sad.c, store_sqlite_keys.c); impl is a sam_sqlite_t. */
 int sam_sqlite_sad_reserve(void *impl, const sam_store_sad_request_t *req, int64_t *reservation);

@@ -104,7 +104,7 @@ static int reserve_txn(sam_sqlite_conn_t *c, void *arg)
 int sam_sqlite_sad_reserve(void *impl, const sam_store_sad_request_t *req, int64_t *reservation)
 {
     reserve_ctx_t x = {.req = req, .reservation = 0};
-    int rc = sam_sqlite_run(impl, SAM_SQLITE_WRITE, reserve_txn, &x);
+    int rc = sam_sqlite_run_grouped(impl, reserve_txn, &x);
 
     if (rc == SAM_OK)
         *reservation = x.reservation;

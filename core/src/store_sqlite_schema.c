@@ -103,6 +103,9 @@ const char *const sam_sqlite_sql[SAM_SQ_COUNT] = {
     [SAM_SQ_BEGIN] = "BEGIN",
     [SAM_SQ_COMMIT] = "COMMIT",
     [SAM_SQ_ROLLBACK] = "ROLLBACK",
+    [SAM_SQ_SAVEPOINT] = "SAVEPOINT group_item",
+    [SAM_SQ_RELEASE] = "RELEASE group_item",
+    [SAM_SQ_ROLLBACK_TO] = "ROLLBACK TO group_item",
 
     [SAM_SQ_SAD_GET] = "SELECT id, used_total FROM sad WHERE issuer = ?1 AND jti = ?2",
     [SAM_SQ_SAD_INSERT] = "INSERT INTO sad (issuer, jti, expires, used_total)"

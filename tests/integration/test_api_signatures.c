@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
 
 #include "api_support.h"
 
@@ -549,6 +550,59 @@ Test(api_signatures, concurrent_replay, .fini = teardown, .timeout = API_TEST_TI
      */
     cr_assert_eq(api_token_objects(h), objects, "the token gained objects while signing");
     free(rsa);
+    free(kp);
+    api_stop(h);
+}
+
+/* One integer from SQL run on samd's store file while samd is stopped. */
+static long long store_int(const char *sql)
+{
+    char *path = api_printf("%s/state.sqlite", h->dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    int step = sqlite3_step(st);
+    cr_assert(step == SQLITE_ROW || step == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(db));
+    if (step == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(path);
+    return v;
+}
+
+Test(api_signatures, expired_sad_records_are_purged, .fini = teardown, .timeout = API_TEST_TIMEOUT)
+{
+    h = api_start(NULL);
+    char *kp = api_ready_key(h, EC_TEMPLATE, "alice");
+    api_hash_t a = api_hash(32), b = api_hash(32);
+    char *old = sad_for(kp, &a, 1, 0), *live = sad_for(kp, &b, 1, 0);
+
+    api_sign_one_ok(h, kp, "alice", old, "ES256", &a);
+    api_sign_one_ok(h, kp, "alice", live, "ES256", &b);
+    api_stop(h);
+    cr_assert_eq(store_int("SELECT count(*) FROM sad"), 2);
+    /* The first SAD's record as it would be once its expiry (plus skew) has passed. */
+    cr_assert_eq(store_int("UPDATE sad SET expires = 1 WHERE id = (SELECT min(id) FROM sad) "
+                           "RETURNING id"),
+                 store_int("SELECT min(id) FROM sad"));
+    api_restart(h); /* samd purges at start, then every minute */
+    api_stop(h);
+    cr_assert_eq(store_int("SELECT count(*) FROM sad"), 1);
+    cr_assert_eq(store_int("SELECT count(*) FROM sad WHERE expires = 1"), 0);
+    cr_assert_eq(store_int("SELECT count(*) FROM reservation WHERE sad_id NOT IN "
+                           "(SELECT id FROM sad)"), 0);
+    cr_assert_eq(store_int("SELECT count(*) FROM sad_hash WHERE sad_id NOT IN "
+                           "(SELECT id FROM sad)"), 0);
+    /* The live SAD's record stayed: it is still spent. */
+    api_restart(h);
+    api_req_t rb = {b.b, b.len, "ES256", NULL, 0};
+    sign_error(kp, live, &rb, 1, NULL, 403, "sad_exhausted");
+    free(old);
+    free(live);
     free(kp);
     api_stop(h);
 }

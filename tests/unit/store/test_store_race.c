@@ -120,6 +120,66 @@ Test(store_race, threads_reserve_and_release_under_load)
         60);
 }
 
+/*
+ * Reservations of concurrent callers share one transaction (group commit,
+ * store_sqlite_group.c). Each thread spends its own SAD (2 signatures) with
+ * 5 attempts: in every batch some items are refused and rolled back to
+ * their savepoint, and that must take nothing from the others.
+ */
+typedef struct {
+    sam_store_t *s;
+    pthread_barrier_t *start;
+    int idx, ok, exhausted, other;
+    char why[600];
+} own_sad_worker_t;
+
+static void *own_sad_worker(void *arg)
+{
+    own_sad_worker_t *w = arg;
+    char jti[16];
+
+    snprintf(jti, sizeof(jti), "j%d", w->idx);
+    pthread_barrier_wait(w->start);
+    for (int i = 0; i < 5; i++) {
+        int64_t r = 0;
+        int rc = fx_reserve(w->s, "as", jti, 2, "ABCDE", (const char[]){"ABCDE"[i], '\0'}, &r);
+        if (rc == SAM_OK)
+            w->ok++;
+        else if (rc == SAM_E_SAD_EXHAUSTED)
+            w->exhausted++;
+        else if (w->other++ == 0)
+            snprintf(w->why, sizeof(w->why), "%s: %s", sam_rc_name(rc), sam_error_message());
+    }
+    return NULL;
+}
+
+Test(store_race, threads_reserve_own_sads_refusals_isolated)
+{
+    enum { N = 16 };
+    sam_store_t *s = fx_open();
+    pthread_barrier_t start;
+    pthread_t th[N];
+    own_sad_worker_t w[N];
+
+    cr_assert_eq(pthread_barrier_init(&start, NULL, N), 0);
+    for (int i = 0; i < N; i++) {
+        w[i] = (own_sad_worker_t){.s = s, .start = &start, .idx = i};
+        cr_assert_eq(pthread_create(&th[i], NULL, own_sad_worker, &w[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(w[i].other, 0, "thread %d: %s", i, w[i].why);
+        cr_assert_eq(w[i].ok, 2, "thread %d: %d reservations granted, 2 allowed", i, w[i].ok);
+        cr_assert_eq(w[i].exhausted, 3);
+    }
+    cr_assert_eq(pthread_barrier_destroy(&start), 0);
+    sam_store_close(s);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad"), N);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT sum(used_total) FROM sad"), 2 * N);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM reservation"), 2 * N);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad_hash"), 2 * N);
+}
+
 /* Fork N_PROCS children that each open the store, wait at the gate, then
  * run child(idx) and exit with its result. Returns the exit codes. */
 static void run_procs(int (*child)(sam_store_t *s, int idx), int codes[N_PROCS])
