@@ -86,7 +86,9 @@ static const rv_entry_t rv_table[] = {
     RV(CKR_ATTRIBUTE_VALUE_INVALID, SAM_E_BACKEND, "attribute value invalid"),
     RV(CKR_TEMPLATE_INCOMPLETE, SAM_E_BACKEND, "template incomplete"),
     RV(CKR_TEMPLATE_INCONSISTENT, SAM_E_BACKEND, "template inconsistent"),
-    RV(CKR_OBJECT_HANDLE_INVALID, SAM_E_BACKEND, "object handle invalid"),
+    /* We only use handles we found (module keys) or made (temporary keys):
+     * one that went invalid means the module lost its state. Recover. */
+    RV(CKR_OBJECT_HANDLE_INVALID, SAM_E_BACKEND_UNAVAILABLE, "object handle invalid"),
 
     /* sessions and library state */
     RV(CKR_OPERATION_ACTIVE, SAM_E_INTERNAL, "an operation is already active"),
