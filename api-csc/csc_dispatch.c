@@ -71,29 +71,47 @@ static int parse_body(csc_call_t *call)
     return SAM_OK;
 }
 
-/* The user of the request's Bearer token, or an error (answered by the caller). */
+/* The user of one of our opaque tokens, looked up by its hash. */
+static int opaque_token_user(csc_call_t *call, const char *token, size_t len)
+{
+    uint8_t hash[32];
+    int rc;
+
+    if (len > CSC_TOKEN_MAX_LEN)
+        return sam_error_set(SAM_E_UNAUTHORIZED, "malformed Bearer token");
+    csc_token_hash(token, len, hash);
+    rc = sam_store_token_get(sam_service_store(call->svc), hash, SAM_STORE_TOKEN_ACCESS,
+                             (int64_t)time(NULL), &call->user_id);
+    if (rc == SAM_E_NOT_FOUND)
+        return sam_error_set(SAM_E_UNAUTHORIZED, "unknown, expired or revoked token");
+    return rc;
+}
+
+/*
+ * The user of the request's Bearer token, or an error (answered by the
+ * caller). Our own tokens are opaque (no '.'); a JWS compact serialization
+ * can only be an access token of the csc_oauth2 server (scope "service").
+ */
 static int bearer_user(csc_call_t *call)
 {
     static const char scheme[] = "Bearer ";
     const char *auth = call->req->authorization;
-    uint8_t hash[32];
     size_t len;
     int rc;
 
     if (auth == NULL || strncasecmp(auth, scheme, sizeof(scheme) - 1) != 0)
         return sam_error_set(SAM_E_UNAUTHORIZED, "no Bearer token");
     auth += sizeof(scheme) - 1;
-    len = strnlen(auth, CSC_TOKEN_MAX_LEN + 1);
-    if (len == 0 || len > CSC_TOKEN_MAX_LEN)
+    len = strnlen(auth, SAM_SAD_MAX_BYTES + 1);
+    if (len == 0 || len > SAM_SAD_MAX_BYTES)
         return sam_error_set(SAM_E_UNAUTHORIZED, "malformed Bearer token");
-    csc_token_hash(auth, len, hash);
-    rc = sam_store_token_get(sam_service_store(call->svc), hash, SAM_STORE_TOKEN_ACCESS,
-                             (int64_t)time(NULL), &call->user_id);
-    if (rc == SAM_E_NOT_FOUND)
-        return sam_error_set(SAM_E_UNAUTHORIZED, "unknown, expired or revoked token");
+    if (memchr(auth, '.', len) != NULL)
+        rc = csc_oauth2_service_user(call->svc, auth, len, &call->user_id);
+    else
+        rc = opaque_token_user(call, auth, len);
     if (rc != SAM_OK)
         return rc;
-    /* A user disabled after login loses access at once. */
+    /* A user disabled after login loses access at once; an OAuth2 sub must be a user of ours. */
     bool disabled = true;
     rc = sam_store_user_get(sam_service_store(call->svc), call->user_id, NULL, &disabled);
     if (rc == SAM_E_NOT_FOUND || (rc == SAM_OK && disabled))

@@ -80,6 +80,36 @@ int csc_sad_issue(sam_service_t *svc, const csc_sad_claims_t *c, sam_strbuf_t *o
 int csc_sad_verify(sam_service_t *svc, const char *sad, size_t sad_len, const char *user_id,
                    const char *key_id, sam_sad_t **out);
 int csc_new_jti(char out[CSC_JTI_LEN + 1]);
+/* The service's static SAD policy at this moment (levels: sad.loa_level_count + 1 entries). */
+void csc_sad_policy(sam_service_t *svc, const char **levels, sam_sad_policy_t *policy);
+
+/*
+ * The SADs signatures/signHash accepts for credential c (docs/api-csc.md):
+ * an oauth2code credential takes only the csc_oauth2 server's access tokens
+ * with scope "credential" naming c; any other only this server's own SADs.
+ * Either may list no hashes only where c is SCAL "1". keys and
+ * rules are parallel, n of each; n is 0 when nothing can be trusted. Holds
+ * the dynamic snapshot the keys point into until csc_sad_trust_close().
+ */
+typedef struct st_csc_sad_trust_t {
+    const sam_dynamic_snapshot_t *snap;
+    char issuer[CSC_ISSUER_MAX];
+    sam_issuer_key_t keys[SAM_CONFIG_MAX_OAUTH2_KEYS];
+    sam_sad_issuer_rules_t rules[SAM_CONFIG_MAX_OAUTH2_KEYS];
+    size_t n;
+} csc_sad_trust_t;
+int csc_sad_trust_open(sam_service_t *svc, const sam_store_credential_t *c, csc_sad_trust_t *t);
+void csc_sad_trust_close(sam_service_t *svc, csc_sad_trust_t *t);
+
+/*
+ * The Bearer token token[0..len) as an access token of the csc_oauth2 server
+ * with scope "service" (csc_oauth2.c): on SAM_OK *user_id (malloc'd) is its
+ * sub. SAM_E_UNAUTHORIZED for any refused or unconfigured token (the reason
+ * is logged, never the token); other codes for internal failures.
+ */
+int csc_oauth2_service_user(sam_service_t *svc, const char *token, size_t len, char **user_id);
+/* info.oauth2 when a csc_oauth2 server is configured: *out malloc'd, or NULL. */
+int csc_oauth2_base_uri(sam_service_t *svc, char **out);
 
 /* A credential of call->user_id, its key_pair JSON and its opened key pair
  * (csc_credential.c). On failure the call is answered and everything is freed. */

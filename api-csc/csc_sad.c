@@ -49,9 +49,7 @@ int csc_sad_issuer(sam_service_t *svc, char issuer[CSC_ISSUER_MAX], sam_issuer_k
     return SAM_OK;
 }
 
-/* The static SAD policy of the service, as the core uses it. levels: loa_level_count + 1 entries.
- */
-static void make_policy(sam_service_t *svc, const char **levels, sam_sad_policy_t *p)
+void csc_sad_policy(sam_service_t *svc, const char **levels, sam_sad_policy_t *p)
 {
     const sam_static_config_t *sc = sam_service_static(svc);
 
@@ -68,6 +66,10 @@ static void make_policy(sam_service_t *svc, const char **levels, sam_sad_policy_
     };
 }
 
+/* Our own SADs: native claims; hashless ones are those of SCAL 1 credentials (csc_sad_verify
+ * checks a SAD for extendTransaction whatever its credential; signHash narrows this). */
+static const sam_sad_issuer_rules_t csc_own_rules = {SAM_SAD_PROFILE_NATIVE, true, NULL, NULL, 0};
+
 int csc_sad_verify(sam_service_t *svc, const char *sad, size_t sad_len, const char *user_id,
                    const char *key_id, sam_sad_t **out)
 {
@@ -83,11 +85,51 @@ int csc_sad_verify(sam_service_t *svc, const char *sad, size_t sad_len, const ch
         return rc;
     if ((levels = calloc(sc->sad.loa_level_count + 1, sizeof(*levels))) == NULL)
         return sam_error_set(SAM_E_NOMEM, "out of memory");
-    make_policy(svc, levels, &policy);
+    csc_sad_policy(svc, levels, &policy);
+    policy.issuer_rules = &csc_own_rules;
     sam_sad_expect_t expect = {SAM_SAD_PURPOSE_SIGNATURE, user_id, key_id, NULL, 0};
     rc = sam_sad_check(sam_service_verifier(svc), sad, sad_len, &key, 1, &policy, &expect, out);
     free(levels);
     return rc;
+}
+
+int csc_sad_trust_open(sam_service_t *svc, const sam_store_credential_t *c, csc_sad_trust_t *t)
+{
+    const sam_csc_oauth2_t *oa;
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    /* SCAL 2 binds every signature to its hash: no hashless SAD, whoever issued it. */
+    bool scal1 = strcmp(c->scal, "1") == 0;
+    if (strcmp(c->auth_mode, "oauth2code") != 0) {
+        if ((rc = csc_sad_issuer(svc, t->issuer, &t->keys[0])) != SAM_OK)
+            return rc;
+        t->rules[0] = csc_own_rules;
+        t->rules[0].hashless_ok = scal1;
+        t->n = 1;
+        return SAM_OK;
+    }
+    /* oauth2code: only the external server's credential tokens, for this credential. */
+    t->snap = sam_service_dynamic_acquire(svc);
+    oa = t->snap != NULL ? sam_dynamic_snapshot_config(t->snap)->csc_oauth2 : NULL;
+    if (oa == NULL)
+        return SAM_OK; /* n == 0: no SAD can be valid */
+    for (size_t i = 0; i < oa->key_count && i < SAM_CONFIG_MAX_OAUTH2_KEYS; i++) {
+        t->keys[i] = (sam_issuer_key_t){oa->issuer, oa->keys[i].kid, oa->keys[i].key.spki,
+                                        oa->keys[i].key.spki_len};
+        t->rules[i] = (sam_sad_issuer_rules_t){SAM_SAD_PROFILE_CSC_OAUTH2, scal1, c->id,
+                                               oa->audience, oa->algorithms};
+        t->n = i + 1;
+    }
+    return SAM_OK;
+}
+
+void csc_sad_trust_close(sam_service_t *svc, csc_sad_trust_t *t)
+{
+    if (t->snap != NULL)
+        sam_service_dynamic_release(svc, t->snap);
+    t->snap = NULL;
+    t->n = 0;
 }
 
 /* DER ECDSA-Sig-Value to JOSE r || s, 32 bytes each. */
@@ -118,10 +160,13 @@ int csc_sad_issue(sam_service_t *svc, const csc_sad_claims_t *c, sam_strbuf_t *o
     unsigned dlen = 0;
     int rc;
 
-    if (c->n_hashes == 0 || c->n_hashes > SAM_SAD_MAX_HASHES || c->num_signatures == 0 ||
-        c->num_signatures > c->n_hashes)
-        return sam_error_set(SAM_E_INVALID_ARG, "CSC SAD: 1 to %d hashes, at least num_signatures",
-                             SAM_SAD_MAX_HASHES);
+    /* No hashes: a SCAL 1 SAD, count only (1..SAM_SAD_MAX_HASHES signatures). */
+    if (c->n_hashes > SAM_SAD_MAX_HASHES || c->num_signatures == 0 ||
+        c->num_signatures > (c->n_hashes > 0 ? c->n_hashes : SAM_SAD_MAX_HASHES))
+        return sam_error_set(SAM_E_INVALID_ARG,
+                             "CSC SAD: 0 to %d hashes, num_signatures 1 to their number (or to "
+                             "%d without hashes)",
+                             SAM_SAD_MAX_HASHES, SAM_SAD_MAX_HASHES);
     int n = snprintf(issuer, sizeof(issuer), ISSUER_PREFIX "%s", sam_service_sam_id(svc));
     if (n < 0 || (size_t)n >= sizeof(issuer))
         return sam_error_set(SAM_E_INTERNAL, "sam_id too long for the CSC issuer id");
@@ -133,7 +178,9 @@ int csc_sad_issue(sam_service_t *svc, const csc_sad_claims_t *c, sam_strbuf_t *o
     sam_strbuf_json_string(&claims, c->user_id, strlen(c->user_id));
     sam_strbuf_puts(&claims, ",\"key_id\":");
     sam_strbuf_json_string(&claims, c->key_id, strlen(c->key_id));
-    sam_strbuf_puts(&claims, ",\"purpose\":\"signature\",\"hashes\":[");
+    sam_strbuf_puts(&claims, ",\"purpose\":\"signature\"");
+    if (c->n_hashes > 0)
+        sam_strbuf_puts(&claims, ",\"hashes\":[");
     for (size_t i = 0; i < c->n_hashes; i++) {
         char b64[(64 / 3 + 2) * 4 + 1];
         if (c->hashes[i].len != 32 && c->hashes[i].len != 48 && c->hashes[i].len != 64) {
@@ -143,7 +190,9 @@ int csc_sad_issue(sam_service_t *svc, const csc_sad_claims_t *c, sam_strbuf_t *o
         sam_base64_encode(c->hashes[i].ptr, c->hashes[i].len, b64);
         sam_strbuf_printf(&claims, "%s\"%s\"", i > 0 ? "," : "", b64);
     }
-    sam_strbuf_printf(&claims, "],\"num_signatures\":%u,\"iat\":%lld,\"exp\":%lld,\"jti\":\"%s\"",
+    if (c->n_hashes > 0)
+        sam_strbuf_puts(&claims, "]");
+    sam_strbuf_printf(&claims, ",\"num_signatures\":%u,\"iat\":%lld,\"exp\":%lld,\"jti\":\"%s\"",
                       c->num_signatures, (long long)c->iat, (long long)c->exp, c->jti);
     /* The user's PIN or the implicit mode is this server's own authentication:
      * it meets the minimum level the static configuration asks for. */

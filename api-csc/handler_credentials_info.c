@@ -10,6 +10,7 @@
 #include "sam/base64.h"
 #include "sam/certinfo.h"
 #include "sam/keypair.h"
+#include "sam/totp.h"
 
 static const char *const rsa_algos[] = {"1.2.840.113549.1.1.1",  "1.2.840.113549.1.1.10",
                                         "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12",
@@ -99,9 +100,17 @@ static void write_auth(sam_strbuf_t *b, const sam_store_credential_t *c, bool au
         sam_strbuf_puts(b, ",\"format\":\"A\",\"label\":\"PIN\"");
     sam_strbuf_printf(b, "},\"OTP\":{\"presence\":\"%s\"",
                       c->otp_secret != NULL ? "true" : "false");
+    /* An offline TOTP (RFC 6238) of an authenticator app: ID names the
+     * credential it belongs to (the secret was enrolled with it). */
     if (c->otp_secret != NULL) {
+        sam_totp_params_t p = sam_totp_defaults;
+        (void)sam_totp_record_params(c->otp_secret, &p); /* the defaults if unreadable */
         sam_strbuf_puts(b, ",\"type\":\"offline\",\"format\":\"N\",\"label\":\"OTP\",\"ID\":");
         sam_strbuf_json_string(b, c->id, strlen(c->id));
+        sam_strbuf_printf(b,
+                          ",\"provider\":\"totp\",\"description\":\"The %u-digit code of your "
+                          "authenticator app\"",
+                          p.digits);
     }
     sam_strbuf_puts(b, "}");
 }

@@ -120,6 +120,7 @@ void csc_signatures_sign_hash(csc_call_t *call)
     sam_op_sign_request_t *reqs = NULL;
     sam_outbuf_t *sigs = NULL;
     sam_op_facts_t facts = {0};
+    csc_sad_trust_t trust = {0};
     const char *algorithm;
     sam_hash want = SAM_HASH_NONE;
     bool audited = false;
@@ -225,13 +226,13 @@ void csc_signatures_sign_hash(csc_call_t *call)
         reqs[i] = (sam_op_sign_request_t){hashes[i], algorithm, {pss_der, pss_len}};
         sigs[i] = (sam_outbuf_t){sig_mem + i * SAM_MAX_SIGNATURE_LEN, SAM_MAX_SIGNATURE_LEN, 0};
     }
-    char issuer[CSC_ISSUER_MAX];
-    sam_issuer_key_t key;
-    if ((rc = csc_sad_issuer(call->svc, issuer, &key)) != SAM_OK) {
+    if ((rc = csc_sad_trust_open(call->svc, cr.c, &trust)) != SAM_OK) {
         csc_fail_internal(call, rc);
         goto out;
     }
-    sam_op_caller_t caller = {.issuer_keys = &key, .issuer_key_count = 1};
+    sam_op_caller_t caller = {.issuer_keys = trust.keys,
+                              .issuer_key_count = trust.n,
+                              .issuer_rules = trust.rules};
     audited = true;
     rc = sam_op_sign(call->svc, &caller, cr.kpj, cr.c->user_id, reqs, n, sad, strlen(sad), sigs,
                      &facts);
@@ -278,5 +279,6 @@ out:
     free(reqs);
     free(pss_der);
     free(hashes);
+    csc_sad_trust_close(call->svc, &trust);
     csc_cred_close(&cr);
 }

@@ -28,12 +28,45 @@ static int read_certificates(const sam_json_t *body, const char **out, size_t *n
     return SAM_OK;
 }
 
+/* "otp": {"type": "totp", "secret": base32, "algorithm"?, "digits"?, "period"?} */
+static int read_otp(const sam_json_t *otp, sam_op_credential_t *in)
+{
+    static const char *const fields[] = {"type", "secret", "algorithm", "digits", "period", NULL};
+    const char *type = NULL, *alg = NULL;
+    int64_t digits = sam_totp_defaults.digits, period = sam_totp_defaults.period;
+    size_t len = 0;
+    int rc;
+
+    in->otp = sam_totp_defaults;
+    if (otp->type != SAM_JSON_OBJECT)
+        return sam_error_set(SAM_E_PARSE, "otp must be an object");
+    if ((rc = sam_json_only_keys(otp, "otp", fields)) != SAM_OK ||
+        (rc = sam_json_need_string(otp, "type", "otp.type", &type, &len)) != SAM_OK ||
+        (rc = sam_json_need_string(otp, "secret", "otp.secret", &in->otp_secret,
+                                   &in->otp_secret_len)) != SAM_OK ||
+        (rc = sam_json_opt_string(otp, "algorithm", "otp.algorithm", &alg, &len)) != SAM_OK ||
+        (rc = sam_json_opt_int(otp, "digits", "otp.digits", &digits)) != SAM_OK ||
+        (rc = sam_json_opt_int(otp, "period", "otp.period", &period)) != SAM_OK)
+        return rc;
+    if (strcmp(type, "totp") != 0)
+        return sam_error_set(SAM_E_PARSE, "otp.type must be \"totp\"");
+    if (alg != NULL && (rc = sam_totp_algorithm(alg, &in->otp.hmac)) != SAM_OK)
+        return rc;
+    if (digits != 6 && digits != 8)
+        return sam_error_set(SAM_E_PARSE, "otp.digits must be 6 or 8");
+    if (period < 1 || period > SAM_TOTP_MAX_PERIOD)
+        return sam_error_set(SAM_E_PARSE, "otp.period must be 1 to %d", SAM_TOTP_MAX_PERIOD);
+    in->otp.digits = (unsigned)digits;
+    in->otp.period = (unsigned)period;
+    return SAM_OK;
+}
+
 static int read_fields(const sam_json_t *body, sam_op_credential_t *in, const char **certs)
 {
     static const char *const fields[] = {"key_pair",    "user_id", "certificates", "auth_mode",
                                          "pin",         "otp",     "multisign",    "scal",
                                          "description", NULL};
-    const sam_json_t *pin;
+    const sam_json_t *pin, *otp;
     int64_t multisign = 1;
     size_t len = 0;
     int rc;
@@ -65,8 +98,12 @@ static int read_fields(const sam_json_t *body, sam_op_credential_t *in, const ch
         return sam_error_set(SAM_E_PARSE, "description is over %d bytes", MAX_DESCRIPTION);
     if (strlen(in->user_id) == 0 || strlen(in->user_id) > 256)
         return sam_error_set(SAM_E_PARSE, "user_id must be 1 to 256 bytes");
-    if (sam_json_get(body, "otp") != NULL)
-        return sam_error_set(SAM_E_PARSE, "otp is not supported by this server yet");
+    if ((otp = sam_json_get(body, "otp")) != NULL) {
+        if (strcmp(in->auth_mode, "explicit") != 0)
+            return sam_error_set(SAM_E_PARSE, "an otp needs auth_mode \"explicit\"");
+        if ((rc = read_otp(otp, in)) != SAM_OK)
+            return rc;
+    }
     if ((pin = sam_json_get(body, "pin")) != NULL) {
         if (pin->type != SAM_JSON_STRING)
             return sam_error_set(SAM_E_PARSE, "pin must be a string");
@@ -95,9 +132,11 @@ void samapi_credential_create(samapi_call_t *call)
     call->resp->status = 201;
     sam_strbuf_printf(&call->resp->body, "{\"credential_id\":\"%s\"}", id);
 out:
-    /* The PIN was in the request in clear: wipe the parsed copy. */
+    /* The PIN and the OTP secret were in the request in clear: wipe the parsed copies. */
     if (in.pin != NULL)
         sam_wipe((void *)in.pin, in.pin_len);
+    if (in.otp_secret != NULL)
+        sam_wipe((void *)in.otp_secret, in.otp_secret_len);
     sam_json_free(body);
 }
 

@@ -302,6 +302,25 @@ static int p11_count_temporary_keys(void *state, size_t *count)
     return op_leave(ctx, p11_count_temporary(ctx, count));
 }
 
+static int p11_otp_protect_op(void *state, sam_bytes_t secret, sam_outbuf_t *blob)
+{
+    p11_ctx_t *ctx = state;
+    int rc = op_enter(ctx);
+    if (rc != SAM_OK)
+        return rc;
+    return op_leave(ctx, p11_otp_protect(ctx, secret, blob));
+}
+
+static int p11_otp_hmac_op(void *state, sam_bytes_t blob, uint32_t hmac, const sam_bytes_t *msgs,
+                           size_t n, sam_outbuf_t *macs)
+{
+    p11_ctx_t *ctx = state;
+    int rc = op_enter(ctx);
+    if (rc != SAM_OK)
+        return rc;
+    return op_leave(ctx, p11_otp_hmac(ctx, blob, hmac, msgs, n, macs));
+}
+
 __attribute__((visibility("default"))) const sam_backend_v1_t sam_backend_v1 = {
     .abi_version = SAM_BACKEND_ABI_VERSION,
     .struct_size = sizeof(sam_backend_v1_t),
@@ -321,4 +340,6 @@ __attribute__((visibility("default"))) const sam_backend_v1_t sam_backend_v1 = {
     .sign_with_module_key = p11_sign_with_module_key,
     .module_public_key = p11_module_public_key,
     .count_temporary_keys = p11_count_temporary_keys,
+    .otp_protect = p11_otp_protect_op,
+    .otp_hmac = p11_otp_hmac_op,
 };

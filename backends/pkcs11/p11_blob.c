@@ -10,7 +10,7 @@
 
 static const uint8_t magic[4] = {'S', 'P', '1', '1'};
 
-static uint16_t spec_size(const sam_key_spec_t *spec)
+uint16_t p11_blob_spec_size(const sam_key_spec_t *spec)
 {
     return spec->type == SAM_KEY_RSA ? (uint16_t)spec->rsa_bits : (uint16_t)spec->curve;
 }
@@ -20,16 +20,15 @@ static int known_wrap_mech(CK_MECHANISM_TYPE m)
     return m == CKM_AES_KEY_WRAP_PAD || m == CKM_AES_KEY_WRAP_KWP;
 }
 
-int p11_blob_write_header(uint8_t *out, size_t cap, const sam_key_spec_t *spec,
-                          CK_MECHANISM_TYPE mech, size_t wrapped_len)
+int p11_blob_write(uint8_t *out, size_t cap, uint8_t kind, uint16_t size, CK_MECHANISM_TYPE mech,
+                   size_t wrapped_len)
 {
     if (cap < P11_BLOB_HEADER_LEN || wrapped_len == 0 || wrapped_len > P11_MAX_WRAPPED_BYTES ||
-        mech > 0xffffffffUL || (spec->type != SAM_KEY_RSA && spec->type != SAM_KEY_EC))
+        mech > 0xffffffffUL || kind == 0)
         return SAM_E_LIMIT;
-    uint16_t size = spec_size(spec);
     memcpy(out, magic, 4);
     out[4] = P11_BLOB_VERSION;
-    out[5] = (uint8_t)spec->type;
+    out[5] = kind;
     out[6] = (uint8_t)(size >> 8);
     out[7] = (uint8_t)size;
     out[8] = (uint8_t)(mech >> 24);
@@ -43,7 +42,16 @@ int p11_blob_write_header(uint8_t *out, size_t cap, const sam_key_spec_t *spec,
     return SAM_OK;
 }
 
-int p11_blob_parse(sam_bytes_t in, const sam_key_spec_t *spec, p11_blob_t *out, char *msg,
+int p11_blob_write_header(uint8_t *out, size_t cap, const sam_key_spec_t *spec,
+                          CK_MECHANISM_TYPE mech, size_t wrapped_len)
+{
+    if (spec->type != SAM_KEY_RSA && spec->type != SAM_KEY_EC)
+        return SAM_E_LIMIT;
+    return p11_blob_write(out, cap, (uint8_t)spec->type, p11_blob_spec_size(spec), mech,
+                          wrapped_len);
+}
+
+int p11_blob_split(sam_bytes_t in, uint8_t kind, uint16_t size, p11_blob_t *out, char *msg,
                    size_t cap)
 {
     memset(out, 0, sizeof(*out));
@@ -60,11 +68,10 @@ int p11_blob_parse(sam_bytes_t in, const sam_key_spec_t *spec, p11_blob_t *out, 
         snprintf(msg, cap, "wrapped key: format version %u, expected %u", p[4], P11_BLOB_VERSION);
         return SAM_E_INVALID_KEY_PAIR;
     }
-    uint16_t size = (uint16_t)((p[6] << 8) | p[7]);
-    if (p[5] != (uint8_t)spec->type || size != spec_size(spec)) {
-        snprintf(msg, cap,
-                 "wrapped key: holds key type %u size %u, the key pair says type %u size %u", p[5],
-                 size, (unsigned)spec->type, spec_size(spec));
+    uint16_t got = (uint16_t)((p[6] << 8) | p[7]);
+    if (p[5] != kind || got != size) {
+        snprintf(msg, cap, "wrapped key: holds key type %u size %u, expected type %u size %u", p[5],
+                 got, kind, size);
         return SAM_E_INVALID_KEY_PAIR;
     }
     CK_MECHANISM_TYPE mech = ((CK_MECHANISM_TYPE)p[8] << 24) | ((CK_MECHANISM_TYPE)p[9] << 16) |
@@ -87,4 +94,10 @@ int p11_blob_parse(sam_bytes_t in, const sam_key_spec_t *spec, p11_blob_t *out, 
     out->wrapped = p + P11_BLOB_HEADER_LEN;
     out->wrapped_len = len;
     return SAM_OK;
+}
+
+int p11_blob_parse(sam_bytes_t in, const sam_key_spec_t *spec, p11_blob_t *out, char *msg,
+                   size_t cap)
+{
+    return p11_blob_split(in, (uint8_t)spec->type, p11_blob_spec_size(spec), out, msg, cap);
 }

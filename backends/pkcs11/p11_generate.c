@@ -99,29 +99,8 @@ int p11_generate(p11_ctx_t *ctx, const sam_key_spec_t *spec, sam_outbuf_t *spki,
     if ((rc = p11_spki_of_object(ctx, s, pub, spki)) != SAM_OK)
         goto out;
 
-    size_t cap = wrapped->cap - P11_BLOB_HEADER_LEN;
-    if (cap > P11_MAX_WRAPPED_BYTES)
-        cap = P11_MAX_WRAPPED_BYTES;
-    CK_ULONG len = (CK_ULONG)cap;
-    CK_MECHANISM mech = {ctx->mechs.wrap, NULL, 0};
-    CK_RV rv = ctx->fl->C_WrapKey(s, &mech, ctx->key[SAM_MODULE_KEY_WRAP], priv,
-                                  wrapped->ptr + P11_BLOB_HEADER_LEN, &len);
-    if (rv != CKR_OK) {
-        rc = p11_fail(ctx, rv, "C_WrapKey with %s", p11_mech_name(ctx->mechs.wrap));
-        broken = p11_rv_session_broken(rv);
-        goto out;
-    }
-    if (len == 0 || len > cap) {
-        rc = p11_err(ctx, SAM_E_BACKEND, "C_WrapKey returned %lu bytes for a %zu-byte buffer",
-                     (unsigned long)len, cap);
-        goto out;
-    }
-    if ((rc = p11_blob_write_header(wrapped->ptr, wrapped->cap, spec, ctx->mechs.wrap, len)) !=
-        SAM_OK) {
-        rc = p11_err(ctx, rc, "generate: cannot write the wrapped-key header");
-        goto out;
-    }
-    wrapped->len = P11_BLOB_HEADER_LEN + len;
+    rc = p11_wrap_to_blob(ctx, s, priv, (uint8_t)spec->type, p11_blob_spec_size(spec), wrapped,
+                          &broken);
 out:
     if (have_keys) {
         p11_destroy_temp(ctx, s, priv, &broken);

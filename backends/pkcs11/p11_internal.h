@@ -23,6 +23,7 @@
  *   p11_generate.c  generate a signer key pair and wrap it
  *   p11_sign.c      unwrap + sign + destroy; signing with module keys
  *   p11_seal.c      MAC seal and verify
+ *   p11_otp.c       OTP secrets: import and wrap; unwrap + HMAC + destroy
  */
 #ifndef SAM_P11_INTERNAL_H
 #define SAM_P11_INTERNAL_H
@@ -149,6 +150,14 @@ int p11_ec_point_unwrap(const uint8_t *in, size_t in_len, size_t field_len, cons
 #define P11_BLOB_VERSION 1
 #define P11_MAX_WRAPPED_BYTES (SAM_MAX_WRAPPED_LEN - P11_BLOB_HEADER_LEN)
 
+/* Key types of the header besides sam_key_type: an OTP secret (HMAC key). */
+#define P11_BLOB_KIND_OTP 0x80
+
+/* Write the header for a blob holding a key of kind and size wrapped with mech. */
+int p11_blob_write(uint8_t *out, size_t cap, uint8_t kind, uint16_t size, CK_MECHANISM_TYPE mech,
+                   size_t wrapped_len);
+/* The header's size field for a key of spec: RSA modulus bits or sam_curve. */
+uint16_t p11_blob_spec_size(const sam_key_spec_t *spec);
 /* Write the header for a blob of spec wrapped with mech. */
 int p11_blob_write_header(uint8_t *out, size_t cap, const sam_key_spec_t *spec,
                           CK_MECHANISM_TYPE mech, size_t wrapped_len);
@@ -159,6 +168,9 @@ typedef struct st_p11_blob_t {
     size_t wrapped_len;
 } p11_blob_t;
 
+/* Check in's header (kind, size) and split it. SAM_E_INVALID_KEY_PAIR, msg says why. */
+int p11_blob_split(sam_bytes_t in, uint8_t kind, uint16_t size, p11_blob_t *out, char *msg,
+                   size_t cap);
 /* Check in against spec and split it. SAM_E_INVALID_KEY_PAIR, msg says why. */
 int p11_blob_parse(sam_bytes_t in, const sam_key_spec_t *spec, p11_blob_t *out, char *msg,
                    size_t cap);
@@ -272,6 +284,12 @@ int p11_find(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n
  * marked broken (*broken = 1): closing it destroys its session objects.
  */
 void p11_destroy_temp(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, int *broken);
+/*
+ * Wrap obj under the wrapping key into out: the blob header (kind, size),
+ * then what C_WrapKey returned. *broken when the session must not be reused.
+ */
+int p11_wrap_to_blob(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, uint8_t kind,
+                     uint16_t size, sam_outbuf_t *out, int *broken);
 
 /* ---- keys (p11_keys.c, p11_spki.c, p11_generate.c) ----------------------- */
 
@@ -284,7 +302,7 @@ int p11_spki_of_object(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub
                        sam_outbuf_t *spki);
 int p11_generate(p11_ctx_t *ctx, const sam_key_spec_t *spec, sam_outbuf_t *spki,
                  sam_outbuf_t *wrapped);
-/* Count CKO_PRIVATE_KEY objects with CKA_TOKEN=false. */
+/* Count CKO_PRIVATE_KEY and CKO_SECRET_KEY objects with CKA_TOKEN=false. */
 int p11_count_temporary(p11_ctx_t *ctx, size_t *count);
 
 /* ---- signing and sealing (p11_sign.c, p11_seal.c) ----------------------- */
@@ -296,6 +314,12 @@ int p11_sign_module(p11_ctx_t *ctx, sam_module_key which, const sam_sig_params_t
                     sam_bytes_t hash, sam_outbuf_t *sig);
 int p11_seal(p11_ctx_t *ctx, sam_bytes_t data, sam_outbuf_t *mac);
 int p11_seal_verify(p11_ctx_t *ctx, sam_bytes_t data, sam_bytes_t mac);
+
+/* ---- OTP secrets (p11_otp.c) ---------------------------------------------- */
+
+int p11_otp_protect(p11_ctx_t *ctx, sam_bytes_t secret, sam_outbuf_t *blob);
+int p11_otp_hmac(p11_ctx_t *ctx, sam_bytes_t blob, uint32_t hmac, const sam_bytes_t *msgs, size_t n,
+                 sam_outbuf_t *macs);
 
 /* ---- re-initialization (p11_reinit.c) ----------------------------------- */
 

@@ -271,37 +271,41 @@ int p11_keys_public(p11_ctx_t *ctx, sam_module_key which, sam_outbuf_t *spki)
     return rc;
 }
 
-int p11_count_temporary(p11_ctx_t *ctx, size_t *count)
+/* Add the session objects of class cls to *total. */
+static int count_class(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, size_t *total)
 {
-    CK_SESSION_HANDLE s;
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_TOKEN, &no, sizeof(no)}};
     CK_OBJECT_HANDLE batch[64];
     CK_ULONG got = 0;
-    size_t total = 0;
-    int rc = p11_session_get(ctx, &s);
-    if (rc != SAM_OK)
-        return rc;
     CK_RV rv = ctx->fl->C_FindObjectsInit(s, tmpl, 2);
-    if (rv != CKR_OK) {
-        rc = p11_fail(ctx, rv, "C_FindObjectsInit");
-        goto out;
-    }
+    if (rv != CKR_OK)
+        return p11_fail(ctx, rv, "C_FindObjectsInit");
     /* Bounded, in case a module keeps answering: no SAM holds a million temporary keys. */
     for (unsigned batches = 0; batches < (1u << 14); batches++) {
         rv = ctx->fl->C_FindObjects(s, batch, 64, &got);
         if (rv != CKR_OK || got == 0)
             break;
-        total += got > 64 ? 64 : got;
+        *total += got > 64 ? 64 : got;
     }
     CK_RV rv_final = ctx->fl->C_FindObjectsFinal(s);
     if (rv != CKR_OK)
-        rc = p11_fail(ctx, rv, "C_FindObjects");
-    else if (rv_final != CKR_OK)
-        rc = p11_fail(ctx, rv_final, "C_FindObjectsFinal");
-    else
+        return p11_fail(ctx, rv, "C_FindObjects");
+    if (rv_final != CKR_OK)
+        return p11_fail(ctx, rv_final, "C_FindObjectsFinal");
+    return SAM_OK;
+}
+
+/* Temporary signer keys and OTP secrets: private and secret keys that are session objects. */
+int p11_count_temporary(p11_ctx_t *ctx, size_t *count)
+{
+    CK_SESSION_HANDLE s;
+    size_t total = 0;
+    int rc = p11_session_get(ctx, &s);
+    if (rc != SAM_OK)
+        return rc;
+    if ((rc = count_class(ctx, s, CKO_PRIVATE_KEY, &total)) == SAM_OK &&
+        (rc = count_class(ctx, s, CKO_SECRET_KEY, &total)) == SAM_OK)
         *count = total;
-out:
     p11_session_put(ctx, s, rc == SAM_E_BACKEND_UNAVAILABLE);
     return rc;
 }

@@ -82,3 +82,30 @@ void p11_destroy_temp(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
     }
     atomic_fetch_add(&ctx->temp_objects, 1);
 }
+
+int p11_wrap_to_blob(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj, uint8_t kind,
+                     uint16_t size, sam_outbuf_t *out, int *broken)
+{
+    out->len = 0;
+    if (out->ptr == NULL || out->cap <= P11_BLOB_HEADER_LEN)
+        return p11_err(ctx, SAM_E_LIMIT, "wrap: buffer of %zu bytes is too small", out->cap);
+    size_t cap = out->cap - P11_BLOB_HEADER_LEN;
+    if (cap > P11_MAX_WRAPPED_BYTES)
+        cap = P11_MAX_WRAPPED_BYTES;
+    CK_ULONG len = (CK_ULONG)cap;
+    CK_MECHANISM mech = {ctx->mechs.wrap, NULL, 0};
+    CK_RV rv = ctx->fl->C_WrapKey(s, &mech, ctx->key[SAM_MODULE_KEY_WRAP], obj,
+                                  out->ptr + P11_BLOB_HEADER_LEN, &len);
+    if (rv != CKR_OK) {
+        *broken |= p11_rv_session_broken(rv);
+        return p11_fail(ctx, rv, "C_WrapKey with %s", p11_mech_name(ctx->mechs.wrap));
+    }
+    if (len == 0 || len > cap)
+        return p11_err(ctx, SAM_E_BACKEND, "C_WrapKey returned %lu bytes for a %zu-byte buffer",
+                       (unsigned long)len, cap);
+    int rc = p11_blob_write(out->ptr, out->cap, kind, size, ctx->mechs.wrap, len);
+    if (rc != SAM_OK)
+        return p11_err(ctx, rc, "wrap: cannot write the wrapped-key header");
+    out->len = P11_BLOB_HEADER_LEN + len;
+    return SAM_OK;
+}

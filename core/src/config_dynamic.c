@@ -2,7 +2,7 @@
  * dynamic_config.json, the document of PUT /sam/v1/configurations/dynamic:
  * version, authorization servers, signing service privileged users (SSAs).
  */
-#include "config_internal.h"
+#include "config_dynamic_internal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #define AS_PATH "authorization_servers"
 #define SSA_PATH "signing_service_privileged_users"
 
-static const char *const top_keys[] = {"version", AS_PATH, SSA_PATH, NULL};
+static const char *const top_keys[] = {"version", AS_PATH, SSA_PATH, "csc_oauth2", NULL};
 
 static int parse_version(const sam_json_t *root, int64_t *out)
 {
@@ -202,6 +202,8 @@ int sam_dynamic_config_parse(const char *text, size_t len, const char *name,
         rc = parse_servers(root, c);
     if (rc == SAM_OK)
         rc = parse_ssas(root, c);
+    if (rc == SAM_OK)
+        rc = sam_cfg_parse_csc_oauth2(root, c);
     sam_json_free(root);
     if (rc != SAM_OK) {
         sam_dynamic_config_free(c);
@@ -239,6 +241,7 @@ void sam_dynamic_config_free(sam_dynamic_config_t *c)
         sam_public_key_clear(&c->ssas[i].key);
     }
     free(c->ssas);
+    sam_cfg_free_csc_oauth2(c->csc_oauth2);
     free(c);
 }
 

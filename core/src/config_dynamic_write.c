@@ -1,6 +1,6 @@
 /* The dynamic configuration in force, written back as GET /sam/v1/configurations/dynamic returns
  * it. */
-#include "sam/config.h"
+#include "config_dynamic_internal.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -60,7 +60,7 @@ static void write_ssas(const sam_dynamic_config_t *c, sam_strbuf_t *b)
         write_allowed(c, ssa, b);
         sam_strbuf_puts(b, "\n    }");
     }
-    sam_strbuf_puts(b, c->ssa_count == 0 ? "]\n" : "\n  ]\n");
+    sam_strbuf_puts(b, c->ssa_count == 0 ? "]" : "\n  ]");
 }
 
 int sam_dynamic_config_write(const sam_dynamic_config_t *c, sam_strbuf_t *b)
@@ -68,7 +68,9 @@ int sam_dynamic_config_write(const sam_dynamic_config_t *c, sam_strbuf_t *b)
     sam_strbuf_printf(b, "{\n  \"version\": %" PRId64 ",\n", c->version);
     write_servers(c, b);
     write_ssas(c, b);
-    sam_strbuf_puts(b, "}\n");
+    if (c->csc_oauth2 != NULL)
+        sam_cfg_write_csc_oauth2(c->csc_oauth2, b);
+    sam_strbuf_puts(b, "\n}\n");
     int rc = sam_strbuf_finish(b);
     if (rc != SAM_OK)
         return sam_error_set(rc, "cannot serialize the dynamic configuration");

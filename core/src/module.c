@@ -1,5 +1,6 @@
 #include "sam/module.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -142,4 +143,37 @@ int sam_module_public_key(sam_module_t *m, sam_module_key which, sam_outbuf_t *s
 int sam_module_count_temporary_keys(sam_module_t *m, size_t *count)
 {
     return m->be->count_temporary_keys(m->state, count);
+}
+
+/* Whether the plugin's table reaches slot `offset` (appended after ABI 1's
+ * first release) and fills it: older plugins keep loading without it. */
+static bool has_slot(const sam_module_t *m, size_t offset)
+{
+    if (m->be->struct_size < offset + sizeof(void *))
+        return false;
+    return *(void *const *)((const char *)m->be + offset) != NULL;
+}
+
+#define HAS_SLOT(m, f) has_slot(m, offsetof(sam_backend_v1_t, f))
+
+bool sam_module_has_otp(const sam_module_t *m)
+{
+    return HAS_SLOT(m, otp_protect) && HAS_SLOT(m, otp_hmac);
+}
+
+int sam_module_otp_protect(sam_module_t *m, sam_bytes_t secret, sam_outbuf_t *blob)
+{
+    if (!sam_module_has_otp(m))
+        return sam_error_set(SAM_E_UNSUPPORTED_ALG,
+                             "backend %s cannot protect OTP secrets (plugin too old)", m->be->name);
+    return m->be->otp_protect(m->state, secret, blob);
+}
+
+int sam_module_otp_hmac(sam_module_t *m, sam_bytes_t blob, uint32_t hmac, const sam_bytes_t *msgs,
+                        size_t n, sam_outbuf_t *macs)
+{
+    if (!sam_module_has_otp(m))
+        return sam_error_set(SAM_E_UNSUPPORTED_ALG, "backend %s cannot check OTPs (plugin too old)",
+                             m->be->name);
+    return m->be->otp_hmac(m->state, blob, hmac, msgs, n, macs);
 }

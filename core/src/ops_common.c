@@ -130,6 +130,7 @@ int ops_check_sad(sam_service_t *svc, const sam_op_caller_t *caller, const char 
         .clock_skew = sc->sad.clock_skew_seconds,
         .min_loa = sc->sad.min_loa,
         .loa_levels = sc->sad.loa_level_count > 0 ? levels : NULL,
+        .issuer_rules = ssa == NULL ? caller->issuer_rules : NULL,
     };
     rc = sam_sad_check(sam_service_verifier(svc), sad, sad_len, keys, n_keys, &policy,
                        expect, out);

@@ -14,6 +14,7 @@
 #include "sam/base64.h"
 #include "sam/password.h"
 #include "sam/store.h"
+#include "sam/totp.h"
 
 #define MAX_CERT_DER (64 * 1024)
 
@@ -108,7 +109,7 @@ int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, 
     sam_store_t *store = sam_service_store(svc);
     sam_key_pair_t *kp = NULL;
     sam_strbuf_t kp_text = SAM_STRBUF_INIT;
-    char *pin_hash = NULL;
+    char *pin_hash = NULL, *otp_record = NULL;
     bool disabled;
     int rc;
 
@@ -138,6 +139,10 @@ int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, 
             rc = sam_error_set(SAM_E_PARSE, "pin must be 1 to %d bytes", SAM_PASSWORD_MAX_LEN);
         goto out;
     }
+    if (in->otp_secret != NULL &&
+        (rc = sam_totp_protect(sam_service_module(svc), in->otp_secret, in->otp_secret_len,
+                               &in->otp, &otp_record)) != SAM_OK)
+        goto out;
     sam_json_write_canonical(&kp_text, in->key_pair);
     if ((rc = sam_strbuf_finish(&kp_text)) != SAM_OK || (rc = new_id(id_out)) != SAM_OK)
         goto out;
@@ -148,6 +153,7 @@ int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, 
                                 .certificate_count = in->certificate_count,
                                 .auth_mode = (char *)in->auth_mode,
                                 .pin_hash = pin_hash,
+                                .otp_secret = otp_record,
                                 .multisign = in->multisign,
                                 .scal = (char *)in->scal,
                                 .description = (char *)in->description};
@@ -156,6 +162,7 @@ out:
     if (rc != SAM_OK)
         id_out[0] = '\0';
     free(pin_hash);
+    free(otp_record);
     sam_strbuf_free(&kp_text);
     sam_key_pair_free(kp);
     return rc;

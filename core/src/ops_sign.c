@@ -115,6 +115,47 @@ out:
     return rc;
 }
 
+/*
+ * Reserve n signatures under the SAD's (issuer, jti) in the store. A
+ * hashless SAD (CSC SCAL 1, sad.h) authorizes any hashes up to its count:
+ * the store then counts one wildcard entry that the SAD lists
+ * num_signatures times, so its per-hash and total checks are both the count.
+ * The wildcard is 1 byte long, no real hash's length, so it cannot meet one.
+ */
+static int reserve_usage(sam_service_t *svc, const sam_sad_t *sad, const sam_bytes_t *dtbs,
+                         size_t n, int64_t *reservation)
+{
+    static const uint8_t wildcard_byte = '*';
+    const sam_bytes_t wildcard = {&wildcard_byte, 1};
+    int64_t expires = sad->exp + (int64_t)sam_service_static(svc)->sad.clock_skew_seconds;
+    sam_bytes_t *listed = NULL, *asked = NULL;
+    int rc;
+
+    if (sad->n_hashes > 0)
+        return sam_store_sad_reserve(sam_service_store(svc), sad->issuer, sad->jti, expires,
+                                     sad->hashes, sad->n_hashes, sad->num_signatures, dtbs, n,
+                                     reservation);
+    if (sad->num_signatures == 0 || sad->num_signatures > SAM_SAD_MAX_HASHES)
+        return sam_error_set(SAM_E_SAD_INVALID, "SAD: a hashless SAD needs 1 to %d signatures",
+                             SAM_SAD_MAX_HASHES);
+    listed = calloc(sad->num_signatures, sizeof(*listed));
+    asked = calloc(n, sizeof(*asked));
+    if (listed == NULL || asked == NULL) {
+        rc = sam_error_set(SAM_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < sad->num_signatures; i++)
+        listed[i] = wildcard;
+    for (size_t i = 0; i < n; i++)
+        asked[i] = wildcard;
+    rc = sam_store_sad_reserve(sam_service_store(svc), sad->issuer, sad->jti, expires, listed,
+                               sad->num_signatures, sad->num_signatures, asked, n, reservation);
+out:
+    free(listed);
+    free(asked);
+    return rc;
+}
+
 /* What the audit record says was asked: the hashes, and the distinct algorithm names. */
 static int note_request(const sam_op_sign_request_t *requests, size_t n, sam_op_facts_t *facts)
 {
@@ -173,10 +214,7 @@ int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_jso
     sam_sad_expect_t expect = {SAM_SAD_PURPOSE_SIGNATURE, signer_id, kp->id, dtbs, n};
     if ((rc = ops_check_sad(svc, caller, sad, sad_len, &expect, &checked, facts)) != SAM_OK)
         goto out;
-    int64_t expires = checked->exp + (int64_t)sam_service_static(svc)->sad.clock_skew_seconds;
-    if ((rc = sam_store_sad_reserve(sam_service_store(svc), checked->issuer, checked->jti, expires,
-                                    checked->hashes, checked->n_hashes, checked->num_signatures,
-                                    dtbs, n, &reservation)) != SAM_OK)
+    if ((rc = reserve_usage(svc, checked, dtbs, n, &reservation)) != SAM_OK)
         goto out;
     reserved = 1;
     if ((rc = sign_all(svc, kp, requests, params, n, sigs)) != SAM_OK)

@@ -239,6 +239,19 @@ int sam_store_credential_failures(sam_store_t *s, const char *id, sam_store_fail
     return failure(s, id, kind, SAM_STORE_FAILURE_READ, count);
 }
 
+int sam_store_credential_otp_step(sam_store_t *s, const char *id, int64_t step)
+{
+    int rc;
+
+    if ((rc = store_ok(s)) != SAM_OK || (rc = check_id("credential id", id)) != SAM_OK)
+        return rc;
+    if (step < 0)
+        return sam_error_set(SAM_E_INVALID_ARG, "state store: negative OTP time step");
+    void *impl = NULL;
+    const sam_store_ops_t *ops = sam_store_ops_of(s, &impl);
+    return ops->credential_otp_step(impl, id, step);
+}
+
 int sam_store_token_add(sam_store_t *s, const sam_store_token_t *t)
 {
     int rc;

@@ -89,6 +89,7 @@ typedef struct st_sam_store_ops_t {
                            char ***ids, size_t *n);
     int (*credential_failure)(void *impl, const char *id, sam_store_failure_kind kind,
                               sam_store_failure_op op, uint32_t *count);
+    int (*credential_otp_step)(void *impl, const char *id, int64_t step);
     int (*token_add)(void *impl, const sam_store_token_t *t);
     int (*token_get)(void *impl, const uint8_t *hash, sam_store_token_kind kind, int64_t now,
                      char **user_id);

@@ -260,6 +260,7 @@ static const sam_store_ops_t sqlite_ops = {
     .credential_get = sam_sqlite_credential_get,
     .credential_list = sam_sqlite_credential_list,
     .credential_failure = sam_sqlite_credential_failure,
+    .credential_otp_step = sam_sqlite_credential_otp_step,
     .token_add = sam_sqlite_token_add,
     .token_get = sam_sqlite_token_get,
     .token_revoke = sam_sqlite_token_revoke,

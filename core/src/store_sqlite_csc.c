@@ -259,6 +259,7 @@ static int cred_get_txn(sam_sqlite_conn_t *c, void *arg)
     k->scal = column_dup(c, st, 8, &rc);
     k->description = column_dup(c, st, 9, &rc);
     k->created = sqlite3_column_int64(st, 10);
+    k->otp_last_step = sqlite3_column_int64(st, 11);
     if (rc != SAM_OK)
         goto out;
     if (k->id == NULL || k->user_id == NULL || k->key_pair == NULL || joined == NULL ||
@@ -369,4 +370,25 @@ int sam_sqlite_credential_failure(void *impl, const char *id, sam_store_failure_
     if (rc == SAM_OK)
         *count = x.count;
     return rc;
+}
+
+typedef struct {
+    const char *id;
+    int64_t step;
+} otp_step_ctx_t;
+
+static int cred_otp_step_txn(sam_sqlite_conn_t *c, void *arg)
+{
+    otp_step_ctx_t *x = arg;
+    int rc = sam_sqlite_exec(c, SAM_SQ_CRED_OTP_STEP, "ti", x->id, x->step);
+
+    if (rc == SAM_OK && sqlite3_changes(c->db) == 0)
+        rc = sam_error_set(SAM_E_EXISTS, "credential %s: OTP time step already used", x->id);
+    return rc;
+}
+
+int sam_sqlite_credential_otp_step(void *impl, const char *id, int64_t step)
+{
+    otp_step_ctx_t x = {id, step};
+    return sam_sqlite_run(impl, SAM_SQLITE_WRITE, cred_otp_step_txn, &x);
 }

@@ -64,6 +64,7 @@ typedef enum {
     SAM_SQ_CRED_LIST,
     SAM_SQ_CRED_FAIL,
     SAM_SQ_CRED_RESET,
+    SAM_SQ_CRED_OTP_STEP,
     SAM_SQ_TOKEN_INSERT,
     SAM_SQ_TOKEN_GET,
     SAM_SQ_TOKEN_REVOKE,
@@ -167,6 +168,7 @@ int sam_sqlite_credential_list(void *impl, const char *user_id, const char *afte
                                char ***ids, size_t *n);
 int sam_sqlite_credential_failure(void *impl, const char *id, sam_store_failure_kind kind,
                                   sam_store_failure_op op, uint32_t *count);
+int sam_sqlite_credential_otp_step(void *impl, const char *id, int64_t step);
 int sam_sqlite_token_add(void *impl, const sam_store_token_t *t);
 int sam_sqlite_token_get(void *impl, const uint8_t *hash, sam_store_token_kind kind, int64_t now,
                          char **user_id);

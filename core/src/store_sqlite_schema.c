@@ -91,6 +91,9 @@ const char *const sam_sqlite_migrations[] = {
     "CREATE TABLE key_revision ("
     " key_id TEXT PRIMARY KEY NOT NULL,"
     " revision INTEGER NOT NULL CHECK (revision >= 1)) WITHOUT ROWID, STRICT;",
+    /* 3 → 4: the last OTP time step accepted per credential (-1: none), so
+     * that an OTP is accepted once only. */
+    "ALTER TABLE csc_credential ADD COLUMN otp_last_step INTEGER NOT NULL DEFAULT -1;",
 };
 
 const int sam_sqlite_schema_version =
@@ -155,7 +158,7 @@ const char *const sam_sqlite_sql[SAM_SQ_COUNT] = {
                            " ON CONFLICT (id) DO NOTHING",
     [SAM_SQ_CRED_DELETE] = "DELETE FROM csc_credential WHERE id = ?1",
     [SAM_SQ_CRED_GET] = "SELECT id, user_id, key_pair, certificates, auth_mode, pin_hash,"
-                        " otp_secret, multisign, scal, description, created"
+                        " otp_secret, multisign, scal, description, created, otp_last_step"
                         " FROM csc_credential WHERE id = ?1",
     [SAM_SQ_CRED_LIST] = "SELECT id FROM csc_credential WHERE user_id = ?1 AND id > ?2"
                          " ORDER BY id LIMIT ?3",
@@ -168,6 +171,8 @@ const char *const sam_sqlite_sql[SAM_SQ_COUNT] = {
                           " pin_failures = CASE ?2 WHEN 0 THEN 0 ELSE pin_failures END,"
                           " otp_failures = CASE ?2 WHEN 1 THEN 0 ELSE otp_failures END"
                           " WHERE id = ?1 RETURNING 0",
+    [SAM_SQ_CRED_OTP_STEP] = "UPDATE csc_credential SET otp_last_step = ?2"
+                             " WHERE id = ?1 AND otp_last_step < ?2",
     [SAM_SQ_TOKEN_INSERT] = "INSERT INTO csc_token (hash, kind, user_id, expires, parent)"
                             " VALUES (?1, ?2, ?3, ?4, ?5)",
     [SAM_SQ_TOKEN_GET] = "SELECT user_id FROM csc_token WHERE hash = ?1 AND kind = ?2"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "sam/infra.h"
+#include "sam/store.h"
 
 #define ADMIN_EXIT_OK 0
 #define ADMIN_EXIT_FAIL 1  /* refused or failed; nothing changed unless the message says so */
@@ -35,6 +36,8 @@ int admin_cmd_check(int argc, char **argv);
 void admin_usage_check(FILE *f);
 int admin_cmd_user(int argc, char **argv);
 void admin_usage_user(FILE *f);
+int admin_cmd_credential_unlock(int argc, char **argv);
+void admin_usage_credential_unlock(FILE *f);
 
 /* "sam-admin: <message>\n" on stderr. */
 void admin_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,5 +69,8 @@ int admin_lock_dir(const char *dir, int *fd);
  */
 int admin_open_module(const sam_infra_t *infra, sam_module_t **out);
 int admin_install_infra(const sam_infra_t *infra, const char *path);
+
+/* The state store DIR/static_config.json names (admin_store.c); prints its errors. */
+int admin_open_store(const char *dir, sam_store_t **store);
 
 #endif

@@ -85,6 +85,26 @@ typedef struct st_sam_backend_v1_t {
     /* Number of private-key objects that are not token objects (temporary
      * signer keys) visible to this SAM: 0 between calls. For tests and metrics. */
     int (*count_temporary_keys)(void *state, size_t *count);
+
+    /* ---- appended to ABI 1: present when struct_size covers them and not
+     * NULL; the core answers SAM_E_UNSUPPORTED_ALG for a plugin without them. */
+
+    /* Protect an OTP secret (RFC 4226 key, 1 to SAM_OTP_MAX_SECRET_LEN bytes):
+     * import it into the module as an HMAC key and return it wrapped under the
+     * wrapping key (an opaque blob, blob->cap >= SAM_MAX_WRAPPED_LEN). Nothing
+     * stays in the module. */
+    int (*otp_protect)(void *state, sam_bytes_t secret, sam_outbuf_t *blob);
+    /* Unwrap a protected OTP secret as a temporary object, compute the HMAC
+     * (SAM_OTP_HMAC_*) of each of the n messages with it inside the module,
+     * destroy the object. macs[i].cap >= SAM_MAX_MAC_LEN. */
+    int (*otp_hmac)(void *state, sam_bytes_t blob, uint32_t hmac, const sam_bytes_t *msgs, size_t n,
+                    sam_outbuf_t *macs);
 } sam_backend_v1_t;
+
+/* The HMACs of otp_hmac (RFC 6238 allows these three). */
+#define SAM_OTP_HMAC_SHA1 1u
+#define SAM_OTP_HMAC_SHA256 2u
+#define SAM_OTP_HMAC_SHA512 3u
+#define SAM_OTP_MAX_SECRET_LEN 64u
 
 #endif

@@ -226,12 +226,37 @@ typedef struct st_sam_ssa_t {
     size_t allowed_count;
 } sam_ssa_t;
 
+/*
+ * "csc_oauth2": the external OAuth2 authorization server of /csc/v1
+ * (authType "oauth2code", docs/configuration.md). Its JWT access tokens are
+ * service tokens (scope "service") and SADs of oauth2code credentials
+ * (scope "credential"); it is not among authorization_servers, so no SSA
+ * trusts it.
+ */
+#define SAM_CONFIG_MAX_OAUTH2_KEYS 16
+#define SAM_CSC_OAUTH2_ISSUER_RESERVED "opensam-csc:" /* our own CSC issuer's prefix */
+
+typedef struct st_sam_oauth2_key_t {
+    sam_public_key_t key;
+    char *kid; /* NULL when none */
+} sam_oauth2_key_t;
+
+typedef struct st_sam_csc_oauth2_t {
+    char *issuer;   /* the "iss" of its tokens (an id, not beginning with "opensam-csc:") */
+    char *base_uri; /* info.oauth2 */
+    char *audience; /* the "aud" its tokens must hold; NULL: the sam_id */
+    sam_oauth2_key_t *keys; /* 1..SAM_CONFIG_MAX_OAUTH2_KEYS */
+    size_t key_count;
+    uint32_t algorithms; /* SAM_SIGALG_* its tokens may use (default: all) */
+} sam_csc_oauth2_t;
+
 typedef struct st_sam_dynamic_config_t {
     int64_t version; /* 1..SAM_DYNAMIC_VERSION_MAX */
     sam_auth_server_t *authorization_servers;
     size_t authorization_server_count;
     sam_ssa_t *ssas;
     size_t ssa_count;
+    sam_csc_oauth2_t *csc_oauth2; /* NULL when not configured */
 } sam_dynamic_config_t;
 
 /* As for the static file. */

@@ -6,6 +6,8 @@
 #ifndef SAM_MODULE_H
 #define SAM_MODULE_H
 
+#include <stdbool.h>
+
 #include "sam/backend.h"
 
 typedef struct st_sam_module_t sam_module_t;
@@ -41,5 +43,13 @@ int sam_module_sign_with_key(sam_module_t *m, sam_module_key which, const sam_si
                              sam_bytes_t hash, sam_outbuf_t *sig);
 int sam_module_public_key(sam_module_t *m, sam_module_key which, sam_outbuf_t *spki);
 int sam_module_count_temporary_keys(sam_module_t *m, size_t *count);
+
+/* OTP secrets (backend.h, otp_protect and otp_hmac). A plugin built before
+ * these slots were appended has none: sam_module_has_otp() is false and the
+ * two calls fail with SAM_E_UNSUPPORTED_ALG. */
+bool sam_module_has_otp(const sam_module_t *m);
+int sam_module_otp_protect(sam_module_t *m, sam_bytes_t secret, sam_outbuf_t *blob);
+int sam_module_otp_hmac(sam_module_t *m, sam_bytes_t blob, uint32_t hmac, const sam_bytes_t *msgs,
+                        size_t n, sam_outbuf_t *macs);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "sam/json.h"
 #include "sam/service.h"
+#include "sam/totp.h"
 
 #define SAM_OP_MAX_REQUESTS 1000
 
@@ -39,6 +40,9 @@ typedef struct st_sam_op_caller_t {
     const sam_ssa_t *ssa;
     const sam_issuer_key_t *issuer_keys;
     size_t issuer_key_count;
+    /* NULL, or one per issuer key: how its SADs read (sad.h); ignored with an ssa, so
+     * /sam/v1 only ever takes native SADs with hashes. */
+    const sam_sad_issuer_rules_t *issuer_rules;
 } sam_op_caller_t;
 
 /* POST /sam/v1/key_pairs. out receives the key_pair JSON object. */
@@ -96,6 +100,10 @@ typedef struct st_sam_op_credential_t {
     uint32_t multisign;
     const char *scal; /* "1" or "2" */
     const char *description; /* or NULL */
+    /* base32 TOTP secret, or NULL: protected by the module (totp.h), wiped by the caller */
+    const char *otp_secret;
+    size_t otp_secret_len;
+    sam_totp_params_t otp; /* with otp_secret */
 } sam_op_credential_t;
 /* The key pair must open, be assigned to user_id and certified, and the first
  * certificate's public key must be the key pair's; the user must exist

@@ -99,11 +99,12 @@ typedef struct st_sam_store_credential_t {
     size_t certificate_count;
     char *auth_mode;  /* "explicit", "implicit", "oauth2code" */
     char *pin_hash;   /* password.h encoding, or NULL */
-    char *otp_secret; /* protected OTP secret (later), or NULL */
+    char *otp_secret; /* the OTP record of totp.h (secret wrapped by the module), or NULL */
     uint32_t multisign;
     char *scal; /* "1" or "2" */
     char *description;
-    int64_t created; /* seconds since the epoch; set by the store on add */
+    int64_t created;       /* seconds since the epoch; set by the store on add */
+    int64_t otp_last_step; /* the last OTP time step accepted (-1: none); set by the store */
 } sam_store_credential_t;
 
 /* Add c (c->created ignored): SAM_E_EXISTS when c->id is taken; SAM_E_NOT_FOUND
@@ -128,6 +129,13 @@ int sam_store_credential_failure(sam_store_t *s, const char *id, sam_store_failu
 int sam_store_credential_failure_reset(sam_store_t *s, const char *id, sam_store_failure_kind kind);
 int sam_store_credential_failures(sam_store_t *s, const char *id, sam_store_failure_kind kind,
                                   uint32_t *count);
+
+/* OTP replay guard: record step as the last accepted OTP time step of the
+ * credential, only if it is newer than the recorded one (compare-and-set:
+ * of two racing requests with the same code exactly one wins). SAM_OK when
+ * recorded; SAM_E_EXISTS when it is not newer (a replay) or there is no such
+ * credential. */
+int sam_store_credential_otp_step(sam_store_t *s, const char *id, int64_t step);
 
 typedef enum { SAM_STORE_TOKEN_ACCESS = 1, SAM_STORE_TOKEN_REFRESH = 2 } sam_store_token_kind;
 

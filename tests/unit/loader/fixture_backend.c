@@ -10,7 +10,11 @@ static int f_open(void *s, const sam_host_v1_t *h, const sam_param_t *p,
                   const char *const l[SAM_MODULE_KEY_COUNT])
 {
     (void)s, (void)h, (void)p, (void)l;
+#ifdef FIXTURE_OPEN_OK
+    return 0;
+#else
     return -8;
+#endif
 }
 static void f_close(void *s)
 {
@@ -58,6 +62,17 @@ static int f_count(void *s, size_t *c)
     (void)s, (void)c;
     return -8;
 }
+static __attribute__((unused)) int f_otp_protect(void *s, sam_bytes_t k, sam_outbuf_t *o)
+{
+    (void)s, (void)k, (void)o;
+    return -8;
+}
+static __attribute__((unused)) int f_otp_hmac(void *s, sam_bytes_t b, uint32_t h,
+                                              const sam_bytes_t *m, size_t n, sam_outbuf_t *o)
+{
+    (void)s, (void)b, (void)h, (void)m, (void)n, (void)o;
+    return -8;
+}
 
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "fixture"
@@ -97,4 +112,8 @@ EXPORT const sam_backend_v1_t some_other_symbol = {
     .sign_with_module_key = f_sign_mk,
     .module_public_key = f_pub,
     .count_temporary_keys = f_count,
+#ifdef FIXTURE_OTP /* slots appended to ABI 1 (used only within struct_size) */
+    .otp_protect = f_otp_protect,
+    .otp_hmac = f_otp_hmac,
+#endif
 };

@@ -88,6 +88,29 @@ Test(plugin_loader, module_open_reports_plugin_errors)
     cr_assert_eq(sam_module_open(FX("fx_good"), NULL, labels, &m), -8, "loadable again");
 }
 
+/* Slots appended to ABI 1 are used only where struct_size covers them. */
+Test(plugin_loader, appended_slots_only_within_struct_size)
+{
+    sam_module_t *m = NULL;
+    const char *labels[SAM_MODULE_KEY_COUNT] = {"a", "b", "c", "d"};
+    uint8_t buf[16] = {0};
+    sam_outbuf_t out = {buf, sizeof(buf), 0};
+
+    cr_assert_eq(sam_module_open(FX("fx_old_table"), NULL, labels, &m), SAM_OK, "%s",
+                 sam_error_message());
+    cr_assert(!sam_module_has_otp(m), "an older table's size hides the slots");
+    cr_assert_eq(sam_module_otp_protect(m, (sam_bytes_t){buf, 1}, &out), SAM_E_UNSUPPORTED_ALG);
+    cr_assert_eq(sam_module_otp_hmac(m, (sam_bytes_t){buf, 1}, SAM_OTP_HMAC_SHA1,
+                                     &(sam_bytes_t){buf, 8}, 1, &out),
+                 SAM_E_UNSUPPORTED_ALG);
+    sam_module_close(m);
+    m = NULL;
+    cr_assert_eq(sam_module_open(FX("fx_otp_table"), NULL, labels, &m), SAM_OK);
+    cr_assert(sam_module_has_otp(m));
+    cr_assert_eq(sam_module_otp_protect(m, (sam_bytes_t){buf, 1}, &out), -8, "the plugin's own");
+    sam_module_close(m);
+}
+
 /* The shipped backend exports exactly one symbol of ours. */
 Test(plugin_loader, pkcs11_plugin_exports_one_symbol)
 {

@@ -75,31 +75,28 @@ static void member(sam_strbuf_t *b, int *first, const char *name, const char *va
     *first = 0;
 }
 
-char *fx_claims(const char *name, ...)
+static char *claims_v(const char *const (*defs)[2], size_t n_defs, const char *name, va_list ap)
 {
     const char *over_name[32], *over_value[32];
     size_t n_over = 0;
     int used[32] = {0}, first = 1;
     sam_strbuf_t b = SAM_STRBUF_INIT;
-    va_list ap;
 
-    va_start(ap, name);
     for (const char *n = name; n != NULL; n = va_arg(ap, const char *)) {
         cr_assert_lt(n_over, 32);
         over_name[n_over] = n;
         over_value[n_over++] = va_arg(ap, const char *);
     }
-    va_end(ap);
     sam_strbuf_puts(&b, "{");
-    for (size_t d = 0; d < N_DEFAULTS; d++) {
-        const char *value = defaults[d][1];
+    for (size_t d = 0; d < n_defs; d++) {
+        const char *value = defs[d][1];
         for (size_t o = 0; o < n_over; o++) {
-            if (strcmp(over_name[o], defaults[d][0]) == 0) {
+            if (strcmp(over_name[o], defs[d][0]) == 0) {
                 value = over_value[o];
                 used[o] = 1;
             }
         }
-        member(&b, &first, defaults[d][0], value);
+        member(&b, &first, defs[d][0], value);
     }
     for (size_t o = 0; o < n_over; o++) {
         if (!used[o])
@@ -108,6 +105,24 @@ char *fx_claims(const char *name, ...)
     sam_strbuf_puts(&b, "}");
     cr_assert_eq(sam_strbuf_finish(&b), SAM_OK);
     return sam_strbuf_take(&b, NULL);
+}
+
+char *fx_claims(const char *name, ...)
+{
+    va_list ap;
+    va_start(ap, name);
+    char *claims = claims_v(defaults, N_DEFAULTS, name, ap);
+    va_end(ap);
+    return claims;
+}
+
+char *fx_claims_with(const char *const (*defs)[2], size_t n_defs, const char *name, ...)
+{
+    va_list ap;
+    va_start(ap, name);
+    char *claims = claims_v(defs, n_defs, name, ap);
+    va_end(ap);
+    return claims;
 }
 
 char *fx_token(char *claims)

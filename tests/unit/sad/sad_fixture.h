@@ -47,6 +47,8 @@ void fx_add_key(const char *issuer, const char *kid, EVP_PKEY *key);
  * default (value NULL: left out) or appended; end with NULL. malloc'd.
  */
 char *fx_claims(const char *name, ...);
+/* The same over another table of defaults {name, raw JSON value}. */
+char *fx_claims_with(const char *const (*defs)[2], size_t n_defs, const char *name, ...);
 
 /* ES256 token by as1 (kid k1) over claims (taken and freed). */
 char *fx_token(char *claims);

@@ -141,6 +141,51 @@ Test(store_csc, failure_counters)
     sam_store_close(s);
 }
 
+Test(store_csc, otp_step_only_grows)
+{
+    sam_store_t *s = fx_open();
+    sam_store_credential_t c = cred("c1", "alice");
+    sam_store_credential_t *got = NULL;
+
+    OK(sam_store_user_add(s, "alice", "$scrypt$h"));
+    OK(sam_store_credential_add(s, &c));
+    OK(sam_store_credential_get(s, "c1", &got));
+    cr_assert_eq(got->otp_last_step, -1);
+    sam_store_credential_free(got);
+    OK(sam_store_credential_otp_step(s, "c1", 0));
+    OK(sam_store_credential_otp_step(s, "c1", 1000));
+    cr_assert_eq(sam_store_credential_otp_step(s, "c1", 1000), SAM_E_EXISTS);
+    cr_assert_eq(sam_store_credential_otp_step(s, "c1", 999), SAM_E_EXISTS);
+    OK(sam_store_credential_otp_step(s, "c1", 1001));
+    OK(sam_store_credential_get(s, "c1", &got));
+    cr_assert_eq(got->otp_last_step, 1001);
+    sam_store_credential_free(got);
+    cr_assert_eq(sam_store_credential_otp_step(s, "zz", 5), SAM_E_EXISTS);
+    cr_assert_eq(sam_store_credential_otp_step(s, "c1", -1), SAM_E_INVALID_ARG);
+    sam_store_close(s);
+}
+
+Test(store_csc, migrates_a_version_3_store)
+{
+    sam_store_t *s = fx_open();
+    sam_store_credential_t c = cred("c1", "alice");
+    sam_store_credential_t *got = NULL;
+
+    OK(sam_store_user_add(s, "alice", "$scrypt$h"));
+    OK(sam_store_credential_add(s, &c));
+    sam_store_close(s);
+    /* A version 3 store had no otp_last_step column. */
+    fx_sql_exec(fx_path, "ALTER TABLE csc_credential DROP COLUMN otp_last_step;"
+                         "UPDATE schema_version SET version = 3");
+    s = fx_open();
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 4);
+    OK(sam_store_credential_get(s, "c1", &got));
+    cr_assert_eq(got->otp_last_step, -1);
+    sam_store_credential_free(got);
+    OK(sam_store_credential_otp_step(s, "c1", 7));
+    sam_store_close(s);
+}
+
 Test(store_csc, tokens)
 {
     sam_store_t *s = fx_open();
@@ -194,7 +239,7 @@ Test(store_csc, migrates_a_version_1_store)
     fx_sql_exec(fx_path, "DROP TABLE csc_user; DROP TABLE csc_credential; DROP TABLE csc_token;"
                          "DROP TABLE key_revision; UPDATE schema_version SET version = 1");
     s = fx_open();
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 3);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 4);
     OK(sam_store_key_revision_check(s, "k1", 0)); /* key_revision came with version 3 */
     OK(sam_store_user_add(s, "alice", "$scrypt$h"));
     sam_store_credential_t c = cred("c1", "alice");
