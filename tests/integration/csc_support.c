@@ -4,9 +4,13 @@
 
 #include <criterion/criterion.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sam/password.h"
 #include "sam/rc.h"
@@ -80,6 +84,52 @@ char *csc_add_credential(samh_t *h, const char *user, const char *template_json,
     return out;
 }
 
+/* Write all of len bytes to fd; false on a short write. */
+static bool write_all(int fd, const void *p, size_t len)
+{
+    const char *c = p;
+    while (len > 0) {
+        ssize_t n = write(fd, c, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        c += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/*
+ * With SAM_TEST_CSC_DUMP_DIR set, every answer csc_call receives goes into a
+ * file of its own there, for tests/integration/csc_schema (schema validation):
+ * a line "<status> <method> <content-type>", then the body as received.
+ * Criterion runs tests in parallel processes, so names carry the pid and a
+ * per-process counter, and O_EXCL makes a clash (a reused pid) take the next name.
+ */
+static void dump_response(const char *method, const samh_response_t *r)
+{
+    static atomic_uint seq;
+    const char *dir = getenv("SAM_TEST_CSC_DUMP_DIR");
+    char path[PATH_MAX], head[384]; /* method (< 128) and content type (< 128) */
+    int fd = -1;
+
+    if (dir == NULL || dir[0] == '\0')
+        return;
+    for (unsigned tries = 0; fd < 0 && tries < 1000; tries++) {
+        int n = snprintf(path, sizeof(path), "%s/%ld-%u.resp", dir, (long)getpid(),
+                         atomic_fetch_add(&seq, 1));
+        cr_assert(n > 0 && (size_t)n < sizeof(path), "dump path too long");
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        cr_assert(fd >= 0 || errno == EEXIST, "cannot create %s: %s", path, strerror(errno));
+    }
+    cr_assert(fd >= 0, "no free dump file name in %s", dir);
+    int n = snprintf(head, sizeof(head), "%ld %s %s\n", r->status, method, r->content_type);
+    cr_assert(n > 0 && (size_t)n < sizeof(head), "dump header too long");
+    bool ok = write_all(fd, head, (size_t)n) && write_all(fd, r->body, r->body_len);
+    cr_assert(close(fd) == 0 && ok, "cannot write %s", path);
+}
+
 void csc_call(samh_t *h, const char *method, const char *authorization, const char *body,
               bool http1, samh_response_t *r)
 {
@@ -95,6 +145,7 @@ void csc_call(samh_t *h, const char *method, const char *authorization, const ch
                           .client = SAMH_NO_CERT,
                           .http1 = http1};
     cr_assert_eq(samh_request(h, &req, r), 0, "%s", r->error);
+    dump_response(method, r);
 }
 
 void csc_assert_error(const samh_response_t *r, long status, const char *error,
