@@ -14,12 +14,5 @@ int sam_config_check_roles(const sam_static_config_t *s, const sam_dynamic_confi
                                  "a client key may hold only one role",
                                  d->ssas[i].id, a->id);
     }
-    /* The CSC layer's external authorization server must be registered. */
-    if (s->csc.enabled && s->csc.oauth2_issuer != NULL &&
-        sam_dynamic_config_find_as(d, s->csc.oauth2_issuer) == NULL)
-        return sam_error_set(SAM_E_CONFIG,
-                             "csc.oauth2.issuer \"%s\" is not among the authorization servers "
-                             "of the dynamic configuration",
-                             s->csc.oauth2_issuer);
     return SAM_OK;
 }

@@ -36,20 +36,16 @@ static bool is_http_uri(const char *s)
     return strchr(s, ' ') == NULL;
 }
 
-static int parse_oauth2(const sam_json_t *csc, sam_csc_config_t *c)
+/* The external OAuth2 server lives in the dynamic configuration ("csc_oauth2"),
+ * where it can change without a restart; say so to whoever still writes it here. */
+static int refuse_static_oauth2(const sam_json_t *csc)
 {
-    static const char *const keys[] = {"base_uri", "issuer", NULL};
-    const sam_json_t *o = NULL;
-    int rc = sam_cfg_opt_object(csc, "oauth2", "csc.oauth2", keys, &o);
-    if (rc != SAM_OK || o == NULL)
-        return rc;
-    rc = sam_cfg_string(o, "base_uri", "csc.oauth2.base_uri", true, 2048, &c->oauth2_base_uri);
-    if (rc == SAM_OK && !is_http_uri(c->oauth2_base_uri))
-        rc = sam_cfg_fail(sam_json_get(o, "base_uri"), "csc.oauth2.base_uri",
-                          "must be an http:// or https:// URI");
-    if (rc == SAM_OK)
-        rc = sam_cfg_id(o, "issuer", "csc.oauth2.issuer", &c->oauth2_issuer);
-    return rc;
+    const sam_json_t *o = sam_json_get(csc, "oauth2");
+    if (o == NULL)
+        return SAM_OK;
+    return sam_cfg_fail(o, "csc.oauth2",
+                        "is not read any more: register the external authorization server as "
+                        "\"csc_oauth2\" in dynamic_config.json (docs/configuration.md)");
 }
 
 static int parse_info(const sam_json_t *csc, sam_csc_config_t *c)
@@ -121,7 +117,7 @@ int sam_cfg_parse_csc(const sam_json_t *root, const sam_sad_config_t *sad, sam_c
         rc = sam_cfg_uint(csc, "sad_lifetime_seconds", "csc.sad_lifetime_seconds", false, 1,
                           sad->max_lifetime_seconds, &c->sad_lifetime_seconds);
     if (rc == SAM_OK)
-        rc = parse_oauth2(csc, c);
+        rc = refuse_static_oauth2(csc);
     return rc;
 }
 
@@ -132,7 +128,5 @@ void sam_cfg_free_csc(sam_csc_config_t *c)
     free(c->region);
     free(c->lang);
     free(c->description);
-    free(c->oauth2_base_uri);
-    free(c->oauth2_issuer);
     memset(c, 0, sizeof(*c));
 }

@@ -166,8 +166,6 @@ typedef struct st_sam_csc_config_t {
     uint32_t access_token_lifetime_seconds;
     uint32_t refresh_token_lifetime_seconds;
     uint32_t sad_lifetime_seconds;
-    char *oauth2_base_uri; /* NULL: no external authorization server (authType basic only) */
-    char *oauth2_issuer;   /* id of that server in the dynamic configuration */
 } sam_csc_config_t;
 
 typedef struct st_sam_static_config_t {
@@ -294,8 +292,7 @@ bool sam_ssa_trusts(const sam_dynamic_config_t *c, const sam_ssa_t *ssa,
 
 /*
  * Checks across the two files: roles never mix, so no SSA may use an
- * administrator's key; csc.oauth2.issuer (when CSC is on) names a registered
- * authorization server. SAM_OK or SAM_E_CONFIG naming what clashes. samd's
+ * administrator's key. SAM_OK or SAM_E_CONFIG naming what clashes. samd's
  * PUT should run it on the new document against the static configuration.
  */
 int sam_config_check_roles(const sam_static_config_t *s, const sam_dynamic_config_t *d);

@@ -265,31 +265,3 @@ Test(dynamic_config, roles_never_mix)
     sam_static_config_free(s);
     free(st);
 }
-
-Test(dynamic_config, csc_issuer_must_be_registered)
-{
-    char *st =
-        fx_expand("{\"listen\": [{\"address\": \"::1\", \"port\": 1}],\n"
-                  " \"tls\": {\"certificate\": \"/a\", \"private_key\": \"/b\"},\n"
-                  " \"administrators\": [],\n"
-                  " \"store\": {\"type\": \"sqlite\", \"path\": \"/s\"},\n"
-                  " \"audit\": {\"service_log\": \"/l\", \"admin_log\": \"/m\"},\n"
-                  " \"csc\": {\"name\": \"n\", \"logo\": \"https://l\", \"region\": \"CH\",\n"
-                  "   \"lang\": \"en\", \"description\": \"d\",\n"
-                  "   \"oauth2\": {\"base_uri\": \"https://as\", \"issuer\": \"as1\"}}}");
-    sam_static_config_t *s = NULL;
-    cr_assert_eq(sam_static_config_parse(st, strlen(st), NULL, &s), SAM_OK, "%s",
-                 sam_error_message());
-    sam_dynamic_config_t *d = parse_ok(0, NULL);
-    cr_assert_eq(sam_config_check_roles(s, d), SAM_OK, "%s", sam_error_message());
-    sam_dynamic_config_free(d);
-    char *other = fx_expand("{\"version\": 1, \"authorization_servers\": [{\"id\": \"as9\", "
-                            "\"public_key\": \"@A@\"}], \"signing_service_privileged_users\": []}");
-    d = parse_text_ok(other);
-    free(other);
-    cr_assert_eq(sam_config_check_roles(s, d), SAM_E_CONFIG);
-    fx_assert_contains(sam_error_message(), "csc.oauth2.issuer \"as1\"", NULL);
-    sam_dynamic_config_free(d);
-    sam_static_config_free(s);
-    free(st);
-}

@@ -390,16 +390,20 @@ Test(static_config, csc)
     static const char csc_ok[] =
         "  \"csc\": {\"name\": \"OpenSAM\", \"logo\": \"https://example.com/logo.png\",\n"
         "    \"region\": \"CH\", \"lang\": \"en-US\", \"description\": \"test\",\n"
-        "    \"pin_max_failures\": 3, \"sad_lifetime_seconds\": 60,\n"
-        "    \"oauth2\": {\"base_uri\": \"https://as.example.com\", \"issuer\": \"as1\"}}";
+        "    \"pin_max_failures\": 3, \"sad_lifetime_seconds\": 60}";
     sam_static_config_t *c = parse_ok(0, "", csc_ok);
     cr_assert(c->csc.enabled);
     cr_assert_str_eq(c->csc.region, "CH");
     cr_assert_eq(c->csc.pin_max_failures, 3);
     cr_assert_eq(c->csc.otp_max_failures, 5);
     cr_assert_eq(c->csc.sad_lifetime_seconds, 60);
-    cr_assert_str_eq(c->csc.oauth2_issuer, "as1");
     sam_static_config_free(c);
+    /* Moved to the dynamic configuration: refused with a pointer there. */
+    REFUSED(0, "",
+            "  \"csc\": {\"name\": \"n\", \"logo\": \"https://l\", \"region\": \"CH\",\n"
+            "    \"lang\": \"en\", \"description\": \"d\",\n"
+            "    \"oauth2\": {\"base_uri\": \"https://as.example.com\", \"issuer\": \"as1\"}}",
+            "\"csc.oauth2\"", "csc_oauth2");
 
     c = parse_ok(0, "", "  \"csc\": {\"enabled\": false}");
     cr_assert_not(c->csc.enabled);
