@@ -59,6 +59,19 @@ void csc_credentials_authorize(csc_call_t *call);
 void csc_credentials_extend(csc_call_t *call);
 void csc_signatures_sign_hash(csc_call_t *call);
 
+/* Did the call's answer (so far) fail? (status outside 2xx) */
+bool csc_answer_failed(const csc_call_t *call);
+/*
+ * Complete ev with what every /csc/v1 record says (caller and role, outcome,
+ * status and error from call's answer, request id, peer), append it to the
+ * service audit log and wait for it (csc_audit.c). On failure the answer is
+ * replaced by 503 (its body, which may hold a SAD or signatures, wiped) and
+ * the audit's error is returned: nothing is handed out that is not recorded.
+ */
+struct st_sam_audit_event_t;
+int csc_audit_record(csc_call_t *call, const char *method, struct st_sam_audit_event_t *ev,
+                     const char *error);
+
 /* The SADs of this server's own CSC authorization (csc_sad.c). */
 #define CSC_ISSUER_MAX 320
 #define CSC_JTI_LEN 32

@@ -48,35 +48,25 @@ static const struct {
     {"2.16.840.1.101.3.4.2.3", SAM_HASH_SHA512, "RS512"},
 };
 
-/* Record the call in the service audit log. SAM_OK or the audit's error. */
+/* Record the call in the service audit log; on failure the answer is 503. */
 static int audit(csc_call_t *call, const sam_op_facts_t *f, int rc)
 {
     char reason[320];
-    int status = call->resp->status;
-    bool failed = status < 200 || status >= 300;
+    bool failed = csc_answer_failed(call);
 
     snprintf(reason, sizeof(reason), "POST /csc/v1/signatures/signHash%s%.200s",
              failed && rc != SAM_OK ? ": " : "", failed && rc != SAM_OK ? sam_error_message() : "");
     sam_audit_event_t ev = {
         .event = "csc_sign_hash",
-        .caller_id = call->user_id,
-        .caller_role = "csc_user",
         .signer = f->signer_id,
         .key_id = f->key_id[0] != '\0' ? f->key_id : NULL,
         .sad_jti = f->sad_jti,
         .sad_iss = f->sad_issuer,
         .hashes = f->hashes,
         .algorithm = f->algorithm,
-        .outcome = !failed         ? "success"
-                   : status >= 500 ? "error"
-                                   : "refused",
-        .status = status,
-        .error = failed ? "csc_error" : NULL,
         .reason = reason,
-        .request_id = call->req->request_id,
-        .peer = call->req->peer,
     };
-    return sam_audit_record(sam_service_audit(call->svc), SAM_AUDIT_SERVICE, &ev);
+    return csc_audit_record(call, "signatures/signHash", &ev, NULL);
 }
 
 /* Answer a failure of sam_op_sign in the CSC vocabulary. */
@@ -254,22 +244,12 @@ void csc_signatures_sign_hash(csc_call_t *call)
     }
     call->resp->status = 200;
 out:
-    if (audited && audit(call, &facts, rc) != SAM_OK) {
-        /* Nothing is handed out that is not recorded: give the usage back, answer 503. */
-        sam_log(SAM_LOG_WARNING, "csc signHash: audit record failed: %s", sam_error_message());
-        if (facts.sad_reservation != 0 &&
-            sam_store_sad_release(sam_service_store(call->svc), facts.sad_reservation) != SAM_OK)
-            sam_log(SAM_LOG_ERROR,
-                    "csc signHash: SAD usage not given back after an audit "
-                    "failure: %s",
-                    sam_error_message());
-        sam_response_t *resp = call->resp;
-        if (resp->body.ptr != NULL)
-            OPENSSL_cleanse(resp->body.ptr, resp->body.cap);
-        sam_strbuf_free(&resp->body);
-        resp->body = (sam_strbuf_t)SAM_STRBUF_INIT;
-        csc_error(call, 503, "temporarily_unavailable", "The service is temporarily unavailable");
-    }
+    /* Nothing is handed out that is not recorded: on failure the answer is
+     * already 503; give the usage back too. */
+    if (audited && audit(call, &facts, rc) != SAM_OK && facts.sad_reservation != 0 &&
+        sam_store_sad_release(sam_service_store(call->svc), facts.sad_reservation) != SAM_OK)
+        sam_log(SAM_LOG_ERROR, "csc signHash: SAD usage not given back after an audit failure: %s",
+                sam_error_message());
     facts.sad_reservation = 0;
     sam_op_facts_clear(&facts);
     if (sig_mem != NULL)
