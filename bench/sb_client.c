@@ -313,6 +313,8 @@ static void finish(sb_client_t *c, slot_t *s, CURLcode result)
         note_status(out, status, s->buf != NULL ? s->buf : "");
     } else {
         out->ok++;
+        if (t <= c->stop_at)
+            out->ok_in_window++;
         if (out->first_ok_body == NULL && s->buf != NULL) {
             out->first_ok_body = strdup(s->buf);
             out->first_ok_len = s->len;
@@ -414,5 +416,6 @@ int sb_client_run(sb_client_t *c, const sb_req_t *reqs, size_t n, double max_sec
         c->inflight = 0;
     }
     out->elapsed = c->last_done - c->first_issue;
+    out->window = (c->last_done < c->stop_at ? c->last_done : c->stop_at) - c->first_issue;
     return c->failed ? -1 : 0;
 }

@@ -40,6 +40,12 @@ typedef struct {
     unsigned long status_counts[SB_STATUS_SLOTS];
     char first_error[512];           /* the first non-200 body or curl error */
     double elapsed;                  /* first issue to last completion, seconds */
+    /* The steady window: from the first issue until issuing stopped (or the
+     * last completion, if earlier), and the 200s completed inside it. The
+     * drain after issuing stopped is left out, as the raw baseline leaves
+     * out what its threads do after their deadline. */
+    double window;
+    unsigned long ok_in_window;
     double *latency_ms;              /* per completed request (malloc'd), completed entries */
     long connects;                   /* connections opened during the run */
     char *first_ok_body;             /* the body of the first 200 (malloc'd), for checking */

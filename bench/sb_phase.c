@@ -199,6 +199,8 @@ int sb_samd_slice(const sb_target_t *t, size_t n, double seconds, const char *ta
     out->non200 = run.non200;
     out->errors = run.transport_errors + (run.issued - run.completed);
     out->elapsed = run.elapsed;
+    out->window = run.window;
+    out->ok_in_window = run.ok_in_window;
     out->connects = run.connects;
     snprintf(out->first_error, sizeof(out->first_error), "%s", run.first_error);
     out->latency_ms = run.latency_ms; /* taken over */

@@ -52,6 +52,8 @@ typedef struct {
 typedef struct {
     unsigned long issued, completed, ok, non200, errors;
     double elapsed;      /* seconds, first request to last response */
+    double window;       /* seconds of steady load (sb_run_t.window) */
+    unsigned long ok_in_window;
     double samd_cpu_s;   /* samd's CPU time over the slice */
     double client_cpu_s; /* this process's CPU time over the slice */
     long rss_kib;        /* samd's VmRSS at the end */
