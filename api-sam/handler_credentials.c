@@ -5,8 +5,6 @@
 #include "sam/secmem.h"
 #include "sam/store.h"
 
-#define MAX_MULTISIGN SAM_OP_MAX_REQUESTS
-#define MAX_DESCRIPTION 255
 
 static int read_certificates(const sam_json_t *body, const char **out, size_t *n)
 {
@@ -52,12 +50,9 @@ static int read_otp(const sam_json_t *otp, sam_op_credential_t *in)
         return sam_error_set(SAM_E_PARSE, "otp.type must be \"totp\"");
     if (alg != NULL && (rc = sam_totp_algorithm(alg, &in->otp.hmac)) != SAM_OK)
         return rc;
-    if (digits != 6 && digits != 8)
-        return sam_error_set(SAM_E_PARSE, "otp.digits must be 6 or 8");
-    if (period < 1 || period > SAM_TOTP_MAX_PERIOD)
-        return sam_error_set(SAM_E_PARSE, "otp.period must be 1 to %d", SAM_TOTP_MAX_PERIOD);
-    in->otp.digits = (unsigned)digits;
-    in->otp.period = (unsigned)period;
+    /* Out of range stays out of range (0) for the core's check. */
+    in->otp.digits = digits == 6 || digits == 8 ? (unsigned)digits : 0;
+    in->otp.period = period >= 1 && period <= SAM_TOTP_MAX_PERIOD ? (unsigned)period : 0;
     return SAM_OK;
 }
 
@@ -83,36 +78,20 @@ static int read_fields(const sam_json_t *body, sam_op_credential_t *in, const ch
             SAM_OK)
         return rc;
     in->certificates = certs;
-    if (strcmp(in->auth_mode, "explicit") != 0 && strcmp(in->auth_mode, "implicit") != 0 &&
-        strcmp(in->auth_mode, "oauth2code") != 0)
-        return sam_error_set(SAM_E_PARSE,
-                             "auth_mode must be \"explicit\", \"implicit\" or \"oauth2code\"");
     if (in->scal == NULL)
         in->scal = "1";
-    if (strcmp(in->scal, "1") != 0 && strcmp(in->scal, "2") != 0)
-        return sam_error_set(SAM_E_PARSE, "scal must be \"1\" or \"2\"");
-    if (multisign < 1 || multisign > MAX_MULTISIGN)
-        return sam_error_set(SAM_E_PARSE, "multisign must be 1 to %d", MAX_MULTISIGN);
-    in->multisign = (uint32_t)multisign;
-    if (in->description != NULL && strlen(in->description) > MAX_DESCRIPTION)
-        return sam_error_set(SAM_E_PARSE, "description is over %d bytes", MAX_DESCRIPTION);
-    if (strlen(in->user_id) == 0 || strlen(in->user_id) > 256)
-        return sam_error_set(SAM_E_PARSE, "user_id must be 1 to 256 bytes");
-    if ((otp = sam_json_get(body, "otp")) != NULL) {
-        if (strcmp(in->auth_mode, "explicit") != 0)
-            return sam_error_set(SAM_E_PARSE, "an otp needs auth_mode \"explicit\"");
-        if ((rc = read_otp(otp, in)) != SAM_OK)
-            return rc;
-    }
+    /* Out of range stays out of range (0) for the core's check. */
+    in->multisign = multisign >= 1 && multisign <= SAM_OP_MAX_MULTISIGN ? (uint32_t)multisign : 0;
+    if ((otp = sam_json_get(body, "otp")) != NULL && (rc = read_otp(otp, in)) != SAM_OK)
+        return rc;
     if ((pin = sam_json_get(body, "pin")) != NULL) {
         if (pin->type != SAM_JSON_STRING)
             return sam_error_set(SAM_E_PARSE, "pin must be a string");
-        if (strcmp(in->auth_mode, "explicit") != 0)
-            return sam_error_set(SAM_E_PARSE, "a pin needs auth_mode \"explicit\"");
         in->pin = pin->u.str.ptr;
         in->pin_len = pin->u.str.len;
     }
-    return SAM_OK;
+    /* auth_mode, scal, multisign, lengths, pin/otp with explicit: the core's. */
+    return sam_op_credential_check(in);
 }
 
 void samapi_credential_create(samapi_call_t *call)

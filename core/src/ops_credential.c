@@ -103,6 +103,34 @@ static int new_id(char out[33])
     return SAM_OK;
 }
 
+int sam_op_credential_check(const sam_op_credential_t *in)
+{
+    static const char *const modes[] = {"explicit", "implicit", "oauth2code"};
+    bool mode_ok = false;
+    size_t user_len = in->user_id != NULL ? strlen(in->user_id) : 0;
+
+    if (user_len == 0 || user_len > SAM_OP_MAX_USER_ID)
+        return sam_error_set(SAM_E_PARSE, "user_id must be 1 to %d bytes", SAM_OP_MAX_USER_ID);
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && in->auth_mode != NULL; i++)
+        mode_ok = mode_ok || strcmp(in->auth_mode, modes[i]) == 0;
+    if (!mode_ok)
+        return sam_error_set(SAM_E_PARSE,
+                             "auth_mode must be \"explicit\", \"implicit\" or \"oauth2code\"");
+    if (in->scal == NULL || (strcmp(in->scal, "1") != 0 && strcmp(in->scal, "2") != 0))
+        return sam_error_set(SAM_E_PARSE, "scal must be \"1\" or \"2\"");
+    if (in->multisign < 1 || in->multisign > SAM_OP_MAX_MULTISIGN)
+        return sam_error_set(SAM_E_PARSE, "multisign must be 1 to %d", SAM_OP_MAX_MULTISIGN);
+    if (in->description != NULL && strlen(in->description) > SAM_OP_MAX_DESCRIPTION)
+        return sam_error_set(SAM_E_PARSE, "description is over %d bytes", SAM_OP_MAX_DESCRIPTION);
+    if ((in->pin != NULL || in->otp_secret != NULL) && strcmp(in->auth_mode, "explicit") != 0)
+        return sam_error_set(SAM_E_PARSE, "a pin or an otp needs auth_mode \"explicit\"");
+    if (in->otp_secret != NULL && in->otp.digits != 6 && in->otp.digits != 8)
+        return sam_error_set(SAM_E_PARSE, "otp.digits must be 6 or 8");
+    if (in->otp_secret != NULL && (in->otp.period < 1 || in->otp.period > SAM_TOTP_MAX_PERIOD))
+        return sam_error_set(SAM_E_PARSE, "otp.period must be 1 to %d", SAM_TOTP_MAX_PERIOD);
+    return SAM_OK;
+}
+
 int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, char id_out[33],
                              sam_op_facts_t *facts)
 {
@@ -114,6 +142,8 @@ int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, 
     int rc;
 
     id_out[0] = '\0';
+    if ((rc = sam_op_credential_check(in)) != SAM_OK)
+        goto out;
     if (in->certificate_count == 0 || in->certificate_count > SAM_STORE_MAX_CERTIFICATES) {
         rc = sam_error_set(SAM_E_PARSE, "certificates must list 1 to %d certificates",
                            SAM_STORE_MAX_CERTIFICATES);

@@ -42,7 +42,8 @@ static int service_audit_open(sam_service_t *svc)
     return SAM_OK;
 }
 
-static int open_parts(sam_service_t *svc)
+/* with_logs false: no verifier and no audit logs (sam_service_open_tool). */
+static int open_parts(sam_service_t *svc, bool with_logs)
 {
     char path[PATH_MAX];
     int rc;
@@ -70,6 +71,8 @@ static int open_parts(sam_service_t *svc)
         return sam_error_set(SAM_E_CONFIG, "store type not available in this build (sqlite only)");
     if ((rc = sam_store_open_sqlite(sc->store.path, &svc->store)) != SAM_OK)
         return rc; /* the store's messages name it and its path */
+    if (!with_logs)
+        return SAM_OK;
     const char *verifier = sc->verifier_plugin_count > 0 ? sc->verifier_plugins[0]
                                                          : SAM_DEFAULT_VERIFIER_PLUGIN;
     if ((rc = sam_verifier_open(verifier, NULL, &svc->verifier)) != SAM_OK)
@@ -77,7 +80,7 @@ static int open_parts(sam_service_t *svc)
     return service_audit_open(svc);
 }
 
-int sam_service_open(const char *config_dir, sam_service_t **out)
+static int service_open(const char *config_dir, bool with_logs, sam_service_t **out)
 {
     int rc;
     sam_service_t *svc = calloc(1, sizeof(*svc));
@@ -90,13 +93,23 @@ int sam_service_open(const char *config_dir, sam_service_t **out)
         rc = sam_error_set(SAM_E_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = open_parts(svc)) != SAM_OK)
+    if ((rc = open_parts(svc, with_logs)) != SAM_OK)
         goto out;
     *out = svc;
     svc = NULL;
 out:
     sam_service_close(svc);
     return rc;
+}
+
+int sam_service_open(const char *config_dir, sam_service_t **out)
+{
+    return service_open(config_dir, true, out);
+}
+
+int sam_service_open_tool(const char *config_dir, sam_service_t **out)
+{
+    return service_open(config_dir, false, out);
 }
 
 void sam_service_close(sam_service_t *svc)

@@ -9,7 +9,9 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "sam/config.h"
 #include "sam/infra.h"
+#include "sam/service.h"
 #include "sam/store.h"
 
 #define ADMIN_EXIT_OK 0
@@ -36,7 +38,17 @@ int admin_cmd_check(int argc, char **argv);
 void admin_usage_check(FILE *f);
 int admin_cmd_user(int argc, char **argv);
 void admin_usage_user(FILE *f);
-int admin_cmd_credential_unlock(int argc, char **argv);
+/* sam-admin credential add|delete|list|unlock (cmd_credential.c dispatches). */
+int admin_cmd_credential(int argc, char **argv);
+void admin_usage_credential(FILE *f);
+/* Each action's run and usage: argv[0] is the action ("add"). */
+int admin_credential_add(int argc, char **argv);
+void admin_usage_credential_add(FILE *f);
+int admin_credential_delete(int argc, char **argv);
+void admin_usage_credential_delete(FILE *f);
+int admin_credential_list(int argc, char **argv);
+void admin_usage_credential_list(FILE *f);
+int admin_credential_unlock(int argc, char **argv);
 void admin_usage_credential_unlock(FILE *f);
 
 /* "sam-admin: <message>\n" on stderr. */
@@ -72,5 +84,29 @@ int admin_install_infra(const sam_infra_t *infra, const char *path);
 
 /* The state store DIR/static_config.json names (admin_store.c); prints its errors. */
 int admin_open_store(const char *dir, sam_store_t **store);
+/* The same, also handing over the static configuration (*config to free; config may be NULL). */
+int admin_open_store_config(const char *dir, sam_static_config_t **config, sam_store_t **store);
+
+/*
+ * The service object the core operations take (ops.h), for DIR: the three
+ * configuration files, the module with its keys bound, and the state store;
+ * no audit logs and no verifier (sam_service_open_tool; admin_service.c
+ * says why). Prints its
+ * errors. admin_close_service(NULL) is a no-op.
+ */
+int admin_open_service(const char *dir, sam_service_t **svc);
+void admin_close_service(sam_service_t *svc);
+
+/* Base64 DER certificates read from files (admin_certs.c), in file order. */
+typedef struct st_admin_certs_t {
+    char *b64[SAM_STORE_MAX_CERTIFICATES];
+    size_t count;
+} admin_certs_t;
+/* Append the certificates of one file: PEM (one or more) or one DER; prints its errors. */
+int admin_certs_read(admin_certs_t *certs, const char *path);
+void admin_certs_free(admin_certs_t *certs);
+
+/* A decimal integer in [min, max], the whole string; else -1 (no message). */
+int admin_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out);
 
 #endif

@@ -1,16 +1,17 @@
 /* The state store of a node, as its static_config.json names it (admin.h). */
 #include "admin.h"
 
-#include "sam/config.h"
 #include "sam/rc.h"
 
-int admin_open_store(const char *dir, sam_store_t **store)
+int admin_open_store_config(const char *dir, sam_static_config_t **config, sam_store_t **store)
 {
     char path[PATH_MAX];
     sam_static_config_t *sc = NULL;
     int ret = -1;
 
     *store = NULL;
+    if (config != NULL)
+        *config = NULL;
     if (admin_path_join(path, sizeof(path), dir, SAM_STATIC_CONFIG_FILE) != 0)
         return -1;
     if (sam_static_config_load(path, &sc) != SAM_OK) {
@@ -26,7 +27,16 @@ int admin_open_store(const char *dir, sam_store_t **store)
         goto out;
     }
     ret = 0;
+    if (config != NULL) {
+        *config = sc;
+        sc = NULL;
+    }
 out:
     sam_static_config_free(sc);
     return ret;
+}
+
+int admin_open_store(const char *dir, sam_store_t **store)
+{
+    return admin_open_store_config(dir, NULL, store);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -120,5 +121,21 @@ int admin_lock_dir(const char *dir, int *fd)
         *fd = -1;
         return -1;
     }
+    return 0;
+}
+
+int admin_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end = NULL;
+    unsigned long v;
+
+    /* strtoul accepts leading spaces and a sign; an option value may have neither. */
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
     return 0;
 }

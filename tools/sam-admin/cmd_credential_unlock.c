@@ -6,8 +6,6 @@
  */
 #include "admin.h"
 
-#include <string.h>
-
 #include "sam/rc.h"
 #include "sam/store.h"
 
@@ -69,21 +67,13 @@ out:
     return code;
 }
 
-int admin_cmd_credential_unlock(int argc, char **argv)
+int admin_credential_unlock(int argc, char **argv)
 {
     const char *dir = NULL;
     bool pin = false, otp = false;
     int c;
 
-    /* argv[0] is "credential", argv[1] the action. */
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        admin_usage_credential_unlock(stdout);
-        return ADMIN_EXIT_OK;
-    }
-    if (argc < 2 || strcmp(argv[1], "unlock") != 0)
-        return admin_usage_error("credential", "an action is required: unlock");
-    argc--;
-    argv++;
+    /* argv[0] is "unlock". */
     admin_getopt_reset();
     while ((c = admin_getopt(CMD, argc, argv, opts)) != -1) {
         switch (c) {

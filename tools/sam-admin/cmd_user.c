@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sam/config.h"
 #include "sam/password.h"
 #include "sam/rc.h"
 #include "sam/secmem.h"
@@ -47,32 +46,6 @@ void admin_usage_user(FILE *f)
 
 typedef enum { ACT_ADD, ACT_PASSWD, ACT_DISABLE } action_t;
 
-static int open_store(const char *dir, sam_store_t **store)
-{
-    char path[PATH_MAX];
-    sam_static_config_t *sc = NULL;
-    int ret = -1;
-
-    if (admin_path_join(path, sizeof(path), dir, SAM_STATIC_CONFIG_FILE) != 0)
-        return -1;
-    if (sam_static_config_load(path, &sc) != SAM_OK) {
-        admin_err("%s", sam_error_message());
-        goto out;
-    }
-    if (sc->store.type != SAM_STORE_SQLITE) {
-        admin_err("%s: only the SQLite store is available in this build", path);
-        goto out;
-    }
-    if (sam_store_open_sqlite(sc->store.path, store) != SAM_OK) {
-        admin_err("%s", sam_error_message());
-        goto out;
-    }
-    ret = 0;
-out:
-    sam_static_config_free(sc);
-    return ret;
-}
-
 static int hash_from(const char *source, char **hash)
 {
     char *pw = NULL;
@@ -104,7 +77,7 @@ static int run(action_t act, const char *dir, const char *user, const char *sour
 
     if (act != ACT_DISABLE && hash_from(source, &hash) != 0)
         goto out;
-    if (open_store(dir, &store) != 0)
+    if (admin_open_store(dir, &store) != 0)
         goto out;
     if (act == ACT_ADD)
         rc = sam_store_user_add(store, user, hash);

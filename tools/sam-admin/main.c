@@ -17,8 +17,8 @@ static const admin_command_t commands[] = {
      admin_usage_import},
     {"check", "validate the installed configuration files", admin_cmd_check, admin_usage_check},
     {"user", "add, re-password or disable a user of the CSC API", admin_cmd_user, admin_usage_user},
-    {"credential", "unlock a CSC credential's PIN or OTP", admin_cmd_credential_unlock,
-     admin_usage_credential_unlock},
+    {"credential", "add, delete, list or unlock the credentials of the CSC API",
+     admin_cmd_credential, admin_usage_credential},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -111,6 +111,15 @@ typedef struct st_sam_op_credential_t {
  * (32 hex digits and a NUL). */
 int sam_op_credential_create(sam_service_t *svc, const sam_op_credential_t *in, char id_out[33],
                              sam_op_facts_t *facts);
+#define SAM_OP_MAX_MULTISIGN SAM_OP_MAX_REQUESTS
+#define SAM_OP_MAX_DESCRIPTION 255
+#define SAM_OP_MAX_USER_ID 256
+/* The settings of a new credential that need neither the store nor the
+ * module: user_id 1..SAM_OP_MAX_USER_ID bytes, auth_mode, scal "1"/"2",
+ * multisign 1..SAM_OP_MAX_MULTISIGN, description length, a PIN or an OTP
+ * only with "explicit", the OTP's digits and period. sam_op_credential_create
+ * runs it first; callers may run it early (SAM_E_PARSE naming the field). */
+int sam_op_credential_check(const sam_op_credential_t *in);
 /* DELETE /sam/v1/credentials/{id}: SAM_E_NOT_FOUND when there is none. */
 int sam_op_credential_delete(sam_service_t *svc, const char *id, sam_op_facts_t *facts);
 

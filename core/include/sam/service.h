@@ -21,6 +21,15 @@ typedef struct st_sam_service_t sam_service_t;
  * plugin. Errors name the file or part that failed.
  */
 int sam_service_open(const char *config_dir, sam_service_t **out);
+/*
+ * For administration tools on a node where samd may be running: the same
+ * service without the SAD verifier and without the audit logs (samd is
+ * their one writer and keeps their chain in memory; a second process
+ * appending would fork it). Enough for operations that use the
+ * configuration, the module and the store (e.g. sam_op_credential_create);
+ * never for operations that check SADs or record audit events.
+ */
+int sam_service_open_tool(const char *config_dir, sam_service_t **out);
 void sam_service_close(sam_service_t *svc);
 
 const char *sam_service_sam_id(const sam_service_t *svc);
