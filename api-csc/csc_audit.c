@@ -31,8 +31,7 @@ bool csc_answer_failed(const csc_call_t *call)
     return call->resp->status < 200 || call->resp->status >= 300;
 }
 
-int csc_audit_record(csc_call_t *call, const char *method, sam_audit_event_t *ev,
-                     const char *error)
+int csc_audit_record(csc_call_t *call, const char *method, sam_audit_event_t *ev, const char *error)
 {
     int status = call->resp->status;
     bool failed = csc_answer_failed(call);
@@ -59,7 +58,8 @@ int csc_audit(csc_call_t *call, const csc_audit_t *a)
     bool failed = csc_answer_failed(call);
     int rc;
 
-    if (a->n_hashes > 0 && (rc = sam_audit_hashes_json(a->hashes, a->n_hashes, &hashes)) != SAM_OK) {
+    if (a->n_hashes > 0 &&
+        (rc = sam_audit_hashes_json(a->hashes, a->n_hashes, &hashes)) != SAM_OK) {
         sam_log(SAM_LOG_WARNING, "csc %s: audit record failed: %s", a->method, sam_error_message());
         answer_unavailable(call);
         return rc;

@@ -42,4 +42,14 @@ typedef struct st_csc_audit_t {
  */
 int csc_audit(csc_call_t *call, const csc_audit_t *a);
 
+/* The shared pieces of authorize and extendTransaction (csc_sad_answer.c). */
+/* Wipe a string member of the parsed body (a PIN, an OTP) in place. */
+void csc_wipe_member(csc_call_t *call, const char *key);
+/* Issue the SAD of claims and answer {"SAD", "expiresIn"} (400 when too large). */
+void csc_answer_sad(csc_call_t *call, const csc_sad_claims_t *claims);
+/* The issuer id of our SADs, for the audit record ("" when it cannot be had). */
+void csc_own_issuer(csc_call_t *call, char issuer[CSC_ISSUER_MAX]);
+/* May the request leave `hash` out? (a SCAL "1" credential, and no `hash` member) */
+bool csc_hashes_optional(const csc_call_t *call, const csc_cred_t *cr);
+
 #endif

@@ -220,9 +220,8 @@ void csc_signatures_sign_hash(csc_call_t *call)
         csc_fail_internal(call, rc);
         goto out;
     }
-    sam_op_caller_t caller = {.issuer_keys = trust.keys,
-                              .issuer_key_count = trust.n,
-                              .issuer_rules = trust.rules};
+    sam_op_caller_t caller = {
+        .issuer_keys = trust.keys, .issuer_key_count = trust.n, .issuer_rules = trust.rules};
     audited = true;
     rc = sam_op_sign(call->svc, &caller, cr.kpj, cr.c->user_id, reqs, n, sad, strlen(sad), sigs,
                      &facts);

@@ -5,7 +5,6 @@
 #include "sam/secmem.h"
 #include "sam/store.h"
 
-
 static int read_certificates(const sam_json_t *body, const char **out, size_t *n)
 {
     const sam_json_t *arr;

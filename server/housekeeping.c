@@ -40,8 +40,7 @@ static void *housekeeping_main(void *arg)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += SAMD_PURGE_INTERVAL_SECONDS;
-        while (!hk->stopping &&
-               pthread_cond_timedwait(&hk->wake, &hk->lock, &until) != ETIMEDOUT)
+        while (!hk->stopping && pthread_cond_timedwait(&hk->wake, &hk->lock, &until) != ETIMEDOUT)
             ;
         if (hk->stopping)
             break;

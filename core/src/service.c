@@ -73,8 +73,8 @@ static int open_parts(sam_service_t *svc, bool with_logs)
         return rc; /* the store's messages name it and its path */
     if (!with_logs)
         return SAM_OK;
-    const char *verifier = sc->verifier_plugin_count > 0 ? sc->verifier_plugins[0]
-                                                         : SAM_DEFAULT_VERIFIER_PLUGIN;
+    const char *verifier =
+        sc->verifier_plugin_count > 0 ? sc->verifier_plugins[0] : SAM_DEFAULT_VERIFIER_PLUGIN;
     if ((rc = sam_verifier_open(verifier, NULL, &svc->verifier)) != SAM_OK)
         return rc;
     return service_audit_open(svc);

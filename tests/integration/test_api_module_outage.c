@@ -97,8 +97,7 @@ Test(api_module_outage, unavailable_module_spends_nothing, .fini = teardown,
     cr_assert_eq(r.status, 200, "samd did not recover from the module outage");
     samh_response_free(&r);
     api_expect_error(h, SAMH_SSA, "POST", "/sam/v1/signatures", body, sad, 403, "sad_exhausted");
-    cr_assert_eq(count_lines(h->service_log, "\"event\":\"sign\"", "\"outcome\":\"success\""),
-                 1);
+    cr_assert_eq(count_lines(h->service_log, "\"event\":\"sign\"", "\"outcome\":\"success\""), 1);
     char *verify = api_printf("%s/bin/sam-audit verify --infra %s/sam_infrastructure.json %s "
                               ">/dev/null 2>&1",
                               SAM_TEST_BINARY_DIR, h->config_dir, h->service_log);
