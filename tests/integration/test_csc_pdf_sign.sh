@@ -41,49 +41,9 @@ for tool in pdfsig certutil openssl curl; do
         { echo "FAIL: $tool is not installed (see .ci/debian-packages)" >&2; exit 1; }
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/opensam-csc-pdf.XXXXXX") || exit 1
-server_pid=
-failures=0
-checks=0
-
-stop_server() {
-    [ -n "$server_pid" ] || return 0
-    kill -TERM "$server_pid" 2>/dev/null || true
-    n=0
-    while kill -0 "$server_pid" 2>/dev/null && [ "$n" -lt 30 ]; do
-        sleep 0.5
-        n=$((n + 1))
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
-cleanup() {
-    status=$?
-    trap - EXIT INT TERM
-    stop_server
-    if [ "$status" -ne 0 ] && [ -f "$work/sandbox.log" ]; then
-        echo "---- the last lines of the sandbox and samd output" >&2
-        tail -n 20 "$work/sandbox.log" >&2 || true
-    fi
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-ok() { echo "ok: $*"; }
-check() { # DESCRIPTION COMMAND...: counts one check
-    desc=$1
-    shift
-    checks=$((checks + 1))
-    if "$@"; then ok "$desc"; else fail "$desc"; fi
-}
+# shellcheck source=tests/integration/sandbox_test_lib.sh
+. "$(dirname "$0")/sandbox_test_lib.sh"
+st_init opensam-csc-pdf
 
 # --- the client's packages, in the build tree ------------------------------------
 NODE_PATH=$("$example/install-deps" "$build") || { echo "FAIL: npm ci of csc-pdf-sign" >&2; exit 1; }
@@ -91,38 +51,7 @@ export NODE_PATH
 sign() { node "$example/csc-pdf-sign.js" --sandbox "$sb/sandbox.json" "$@"; }
 
 # --- the sandbox on a free port ------------------------------------------------------
-sb=$work/sandbox
-port_free() { [ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
-# start_sandbox PORT: 0 once /readyz answers; 1 if the server exited first (port taken?).
-start_sandbox() {
-    SAM_SANDBOX_DIR=$sb SAM_PORT=$1 "$root/examples/sandbox/run-sandbox" "$build" >>"$work/sandbox.log" 2>&1 &
-    server_pid=$! # run-sandbox execs samd
-    n=0
-    while [ "$n" -lt 240 ]; do
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            wait "$server_pid" 2>/dev/null || true
-            server_pid=
-            return 1
-        fi
-        if [ -s "$sb/sandbox.json" ] && grep -q '"csc"' "$sb/sandbox.json" &&
-            curl -sf --max-time 2 --cacert "$sb/pki/ca.pem" "https://127.0.0.1:$1/readyz" >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.25
-        n=$((n + 1))
-    done
-    echo "FAIL: the sandbox did not answer /readyz within 60 s" >&2
-    exit 1
-}
-port=$((19000 + $$ % 900))
-tries=0
-while :; do
-    while ! port_free "$port"; do port=$((port + 1)); done
-    start_sandbox "$port" && break
-    tries=$((tries + 1))
-    [ "$tries" -lt 3 ] || { echo "FAIL: the sandbox did not start" >&2; exit 1; }
-    port=$((port + 1))
-done
+st_start_sandbox 19000
 ok "sandbox with CSC credentials on 127.0.0.1:$port"
 
 # --- pdfsig trusts the sandbox CA for signatures (S/MIME trust bit) ----------------
