@@ -132,17 +132,23 @@ int ops_check_sad(sam_service_t *svc, const sam_op_caller_t *caller, const char 
         .loa_levels = sc->sad.loa_level_count > 0 ? levels : NULL,
         .issuer_rules = ssa == NULL ? caller->issuer_rules : NULL,
     };
-    rc = sam_sad_check(sam_service_verifier(svc), sad, sad_len, keys, n_keys, &policy,
-                       expect, out);
-    if (*out != NULL) {
-        int r2;
-        if ((r2 = ops_strdup(&facts->sad_jti, (*out)->jti)) != SAM_OK ||
-            (r2 = ops_strdup(&facts->sad_issuer, (*out)->issuer)) != SAM_OK) {
+    sam_sad_t *seen = NULL;
+    rc = sam_sad_check_ex(sam_service_verifier(svc), sad, sad_len, keys, n_keys, &policy, expect,
+                          out, &seen);
+    /* The audit record names the SAD: the accepted one, or a refused one whose
+     * signature verified (its jti and iss are a trusted server's words). */
+    const sam_sad_t *named = *out != NULL ? *out : seen;
+    if (named != NULL) {
+        int r2 = SAM_OK;
+        if ((named->jti != NULL && (r2 = ops_strdup(&facts->sad_jti, named->jti)) != SAM_OK) ||
+            (named->issuer != NULL &&
+             (r2 = ops_strdup(&facts->sad_issuer, named->issuer)) != SAM_OK)) {
             sam_sad_free(*out);
             *out = NULL;
             rc = r2;
         }
     }
+    sam_sad_free(seen);
 out:
     free(keys);
     free(levels);

@@ -266,9 +266,9 @@ out:
     return rc;
 }
 
-int sam_sad_check(sam_verifier_t *v, const char *jws, size_t jws_len, const sam_issuer_key_t *keys,
-                  size_t n_keys, const sam_sad_policy_t *policy, const sam_sad_expect_t *expect,
-                  sam_sad_t **out)
+int sam_sad_check_ex(sam_verifier_t *v, const char *jws, size_t jws_len,
+                     const sam_issuer_key_t *keys, size_t n_keys, const sam_sad_policy_t *policy,
+                     const sam_sad_expect_t *expect, sam_sad_t **out, sam_sad_t **seen)
 {
     static const sam_sad_issuer_rules_t native = {SAM_SAD_PROFILE_NATIVE, false, NULL, NULL, 0};
     const sam_sad_issuer_rules_t *rules = &native;
@@ -280,6 +280,8 @@ int sam_sad_check(sam_verifier_t *v, const char *jws, size_t jws_len, const sam_
     if ((rc = check_args(v, jws, keys, n_keys, policy, expect, out)) != SAM_OK)
         return rc;
     *out = NULL;
+    if (seen != NULL)
+        *seen = NULL;
     if ((rc = sam_jws_verify_claims(v, jws, jws_len, keys, n_keys, 0, &key_index, &root)) != SAM_OK)
         goto out;
     if (policy->issuer_rules != NULL) {
@@ -299,7 +301,19 @@ int sam_sad_check(sam_verifier_t *v, const char *jws, size_t jws_len, const sam_
     *out = sad;
     sad = NULL;
 out:
+    /* Signed by a trusted key, refused by a claim: what it said is worth recording. */
+    if (rc != SAM_OK && seen != NULL && sad != NULL) {
+        *seen = sad;
+        sad = NULL;
+    }
     sam_sad_free(sad);
     sam_json_free(root);
     return rc;
+}
+
+int sam_sad_check(sam_verifier_t *v, const char *jws, size_t jws_len, const sam_issuer_key_t *keys,
+                  size_t n_keys, const sam_sad_policy_t *policy, const sam_sad_expect_t *expect,
+                  sam_sad_t **out)
+{
+    return sam_sad_check_ex(v, jws, jws_len, keys, n_keys, policy, expect, out, NULL);
 }

@@ -115,6 +115,53 @@ Test(audit_api, one_record_per_request, .fini = teardown, .timeout = API_TEST_TI
     free(kp);
 }
 
+/*
+ * A refused SAD is named in its record when a trusted server signed it (its
+ * jti and iss are that server's words), and not when its signature fails.
+ */
+Test(audit_api, refused_sads_are_named_when_signed, .fini = teardown, .timeout = API_TEST_TIMEOUT)
+{
+    h = api_start(NULL);
+    char *kp = api_ready_key(h, EC_TEMPLATE, "alice");
+    char *kid = api_kp_string(kp, "id");
+    api_hash_t hash = api_hash(32);
+    char *body = aud_sign_body(kp, "ES256", hash.b, hash.len);
+    char rid[2][64], want[160];
+
+    /* Signed by the registered server, but for bob: refused by a claim. */
+    api_sad_t other = {.sub = "bob", .key_id = kid, .jti = "audit-jti-bob", .hashes = &hash,
+                       .n_hashes = 1};
+    char *for_bob = api_sad(h, &other);
+    cr_assert_eq(call(SAMH_SSA, "POST", SIGN, body, for_bob, rid[0]), 403);
+    /* The same claims with a signature that does not verify. */
+    api_sad_t forged = other;
+    forged.jti = "audit-jti-forged";
+    forged.sub = "alice";
+    char *good = api_sad(h, &forged);
+    char *bad = api_replace(good, ".", ".e30."); /* payload {} spliced in: signature fails */
+    char *cut = strrchr(bad, '.');
+    cr_assert_not_null(cut);
+    cr_assert_eq(call(SAMH_SSA, "POST", SIGN, body, bad, rid[1]), 403);
+    api_stop(h);
+
+    char *l = aud_line_of(h->service_log, rid[0]);
+    snprintf(want, sizeof(want), "\"sad\":{\"jti\":\"audit-jti-bob\",\"iss\":\"%s\"}",
+             h->as_id);
+    has(l, want);
+    has(l, "\"outcome\":\"refused\",\"status\":403,\"error\":\"invalid_sad\"");
+    free(l);
+    l = aud_line_of(h->service_log, rid[1]);
+    has(l, "\"sad\":null");
+    cr_assert_null(strstr(l, "audit-jti-forged"), "an unverified jti was recorded: %s", l);
+    free(l);
+    free(bad);
+    free(good);
+    free(for_bob);
+    free(body);
+    free(kid);
+    free(kp);
+}
+
 Test(audit_api, fails_closed_while_the_log_cannot_be_written, .fini = teardown,
      .timeout = API_TEST_TIMEOUT)
 {

@@ -117,6 +117,16 @@ typedef struct st_sam_sad_expect_t {
 int sam_sad_check(sam_verifier_t *v, const char *jws, size_t jws_len, const sam_issuer_key_t *keys,
                   size_t n_keys, const sam_sad_policy_t *policy, const sam_sad_expect_t *expect,
                   sam_sad_t **out);
+/*
+ * As sam_sad_check; in addition, when the SAD's signature verified with a
+ * trusted key but a claim check refused it, *seen (if seen is not NULL)
+ * receives the claims read so far (issuer and jti may be NULL; free with
+ * sam_sad_free), so that the refusal can name the SAD in the audit log.
+ * *seen is NULL otherwise.
+ */
+int sam_sad_check_ex(sam_verifier_t *v, const char *jws, size_t jws_len,
+                     const sam_issuer_key_t *keys, size_t n_keys, const sam_sad_policy_t *policy,
+                     const sam_sad_expect_t *expect, sam_sad_t **out, sam_sad_t **seen);
 void sam_sad_free(sam_sad_t *sad);
 
 /*
