@@ -35,7 +35,13 @@ for tool in node npm; do
 done
 major=$(node -p 'process.versions.node.split(".")[0]') || fail "node does not run"
 [ "$major" -ge 18 ] 2>/dev/null || fail "node $major is too old (18 or later needed)"
-[ -r "$schema" ] || fail "no schema at $schema (shared/spec must sit beside the checkout)"
+# The consortium's schema is read where it lies, beside the checkout (never
+# copied in). CI has it there; a checkout elsewhere skips, saying why.
+if [ ! -r "$schema" ]; then
+    [ -n "${CI:-}" ] && fail "no schema at $schema (shared/spec must sit beside the checkout)"
+    echo "csc_schema: SKIP: no schema at $schema (shared/spec must sit beside the checkout)"
+    exit $SKIP
+fi
 [ $# -gt 0 ] || fail "no CSC test binary given"
 
 mkdir -p "$work" || fail "cannot create $work"
