@@ -49,6 +49,7 @@ typedef struct st_p11_profile_t {
     unsigned long default_reinit_after; /* temporary objects between re-inits; 0: only to recover */
     int ec_unwrap_params;               /* put CKA_EC_PARAMS into the EC unwrap template */
     int pss_mgf1_is_hash;               /* RSASSA-PSS only with MGF1 over the signature's hash */
+    int session_copies;                 /* use session copies of the seal, audit and CSC keys */
     size_t n_wrap_prefs;
     CK_MECHANISM_TYPE wrap_prefs[P11_MAX_WRAP_PREFS]; /* wrapping mechanisms, preferred first */
 } p11_profile_t;
@@ -204,6 +205,10 @@ typedef struct st_p11_ctx_t {
     int keys_bound;  /* the handles below are valid */
     CK_OBJECT_HANDLE key[SAM_MODULE_KEY_COUNT]; /* WRAP, SEAL, AUDIT private, CSC private */
     CK_OBJECT_HANDLE pub[SAM_MODULE_KEY_COUNT]; /* AUDIT and CSC public halves */
+    /* Session copies (owned by the anchor session) that key[] may point to
+     * instead of the token objects: see p11_keys.c. 0: none. */
+    CK_OBJECT_HANDLE copy[SAM_MODULE_KEY_COUNT];
+    size_t n_copies;
     CK_MECHANISM_TYPE seal_mech;                /* from the seal key's type */
     size_t seal_len;
 

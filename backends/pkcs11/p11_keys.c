@@ -68,6 +68,55 @@ static int check_secret(p11_ctx_t *ctx, CK_SESSION_HANDLE s, int which, CK_OBJEC
     return SAM_OK;
 }
 
+/* Destroy the copies of an earlier bind in this same initialization. */
+static void drop_copies(p11_ctx_t *ctx)
+{
+    for (int w = 0; w < SAM_MODULE_KEY_COUNT; w++) {
+        if (ctx->copy[w] != 0 && ctx->have_anchor)
+            (void)ctx->fl->C_DestroyObject(ctx->anchor, ctx->copy[w]);
+        ctx->copy[w] = 0;
+    }
+    ctx->n_copies = 0;
+}
+
+/*
+ * With the profile's session_copies, the seal, audit and CSC keys are used
+ * through session copies made on the anchor session, which lives as long as
+ * the login: SoftHSMv2 re-reads a token object's file on every use. A copy
+ * keeps CKA_SENSITIVE and CKA_EXTRACTABLE (C_CopyObject cannot relax them;
+ * checked anyway) and goes with the anchor session or C_Finalize. The
+ * wrapping key stays the token object, so that a token gone from under the
+ * module still fails every signature and the health check. A copy the
+ * module refuses leaves that key on its token object.
+ */
+static void use_session_copies(p11_ctx_t *ctx, CK_OBJECT_HANDLE key[SAM_MODULE_KEY_COUNT])
+{
+    static const struct {
+        int which;
+        CK_ATTRIBUTE_TYPE use;
+    } roles[] = {{SAM_MODULE_KEY_SEAL, CKA_SIGN},
+                 {SAM_MODULE_KEY_AUDIT, CKA_SIGN},
+                 {SAM_MODULE_KEY_CSC, CKA_SIGN}};
+    CK_ATTRIBUTE tmpl[] = {{CKA_TOKEN, &no, sizeof(no)}};
+
+    drop_copies(ctx);
+    if (!ctx->profile->session_copies || !ctx->have_anchor)
+        return;
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        int w = roles[i].which;
+        CK_OBJECT_HANDLE h = 0;
+        if (ctx->fl->C_CopyObject(ctx->anchor, key[w], tmpl, 1, &h) != CKR_OK || h == 0)
+            continue;
+        if (check_secret(ctx, ctx->anchor, w, h, roles[i].use) != SAM_OK) {
+            (void)ctx->fl->C_DestroyObject(ctx->anchor, h);
+            continue;
+        }
+        ctx->copy[w] = h;
+        ctx->n_copies++;
+        key[w] = h;
+    }
+}
+
 static int bind_with(p11_ctx_t *ctx, CK_SESSION_HANDLE s)
 {
     CK_OBJECT_HANDLE key[SAM_MODULE_KEY_COUNT] = {0}, pub[SAM_MODULE_KEY_COUNT] = {0};
@@ -126,6 +175,7 @@ static int bind_with(p11_ctx_t *ctx, CK_SESSION_HANDLE s)
                            ctx->labels[w]);
     }
 
+    use_session_copies(ctx, key);
     memcpy(ctx->key, key, sizeof(key));
     memcpy(ctx->pub, pub, sizeof(pub));
     ctx->seal_mech = seal_mech;
@@ -305,7 +355,7 @@ int p11_count_temporary(p11_ctx_t *ctx, size_t *count)
         return rc;
     if ((rc = count_class(ctx, s, CKO_PRIVATE_KEY, &total)) == SAM_OK &&
         (rc = count_class(ctx, s, CKO_SECRET_KEY, &total)) == SAM_OK)
-        *count = total;
+        *count = total >= ctx->n_copies ? total - ctx->n_copies : 0; /* not the module keys' copies */
     p11_session_put(ctx, s, rc == SAM_E_BACKEND_UNAVAILABLE);
     return rc;
 }

@@ -226,6 +226,9 @@ void p11_module_stop(p11_ctx_t *ctx)
         ctx->fl->C_CloseAllSessions(ctx->slot);
     }
     ctx->have_anchor = 0;
+    /* The module keys' session copies went with the sessions. */
+    memset(ctx->copy, 0, sizeof(ctx->copy));
+    ctx->n_copies = 0;
     p11_pool_reset(ctx);
     if (ctx->initialized)
         ctx->fl->C_Finalize(NULL);
