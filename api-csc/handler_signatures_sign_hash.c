@@ -245,11 +245,10 @@ void csc_signatures_sign_hash(csc_call_t *call)
 out:
     /* Nothing is handed out that is not recorded: on failure the answer is
      * already 503; give the usage back too. */
-    if (audited && audit(call, &facts, rc) != SAM_OK && facts.sad_reservation != 0 &&
+    if (audited && audit(call, &facts, rc) != SAM_OK && facts.sad_reservation != NULL &&
         sam_store_sad_release(sam_service_store(call->svc), facts.sad_reservation) != SAM_OK)
         sam_log(SAM_LOG_ERROR, "csc signHash: SAD usage not given back after an audit failure: %s",
                 sam_error_message());
-    facts.sad_reservation = 0;
     sam_op_facts_clear(&facts);
     if (sig_mem != NULL)
         OPENSSL_cleanse(sig_mem, n * SAM_MAX_SIGNATURE_LEN);

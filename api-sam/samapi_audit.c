@@ -66,11 +66,10 @@ static void refuse(samapi_call_t *call)
     char why[512];
 
     snprintf(why, sizeof(why), "%s", sam_error_message());
-    if (call->facts.sad_reservation != 0 &&
+    if (call->facts.sad_reservation != NULL &&
         sam_store_sad_release(sam_service_store(call->svc), call->facts.sad_reservation) != SAM_OK)
         sam_log(SAM_LOG_ERROR, "request %s: SAD usage not given back after an audit failure: %s",
                 call->req->request_id, sam_error_message());
-    call->facts.sad_reservation = 0;
     if (resp->body.ptr != NULL)
         OPENSSL_cleanse(resp->body.ptr, resp->body.cap);
     sam_strbuf_free(&resp->body);

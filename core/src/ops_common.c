@@ -11,6 +11,7 @@ void sam_op_facts_clear(sam_op_facts_t *f)
     free(f->sad_issuer);
     free(f->hashes);
     free(f->algorithm);
+    sam_store_reservation_free(f->sad_reservation);
     memset(f, 0, sizeof(*f));
 }
 

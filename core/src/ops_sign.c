@@ -123,7 +123,7 @@ out:
  * The wildcard is 1 byte long, no real hash's length, so it cannot meet one.
  */
 static int reserve_usage(sam_service_t *svc, const sam_sad_t *sad, const sam_bytes_t *dtbs,
-                         size_t n, int64_t *reservation)
+                         size_t n, sam_store_reservation_t **reservation)
 {
     static const uint8_t wildcard_byte = '*';
     const sam_bytes_t wildcard = {&wildcard_byte, 1};
@@ -190,8 +190,7 @@ int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_jso
     sam_sad_t *checked = NULL;
     sam_sig_params_t *params = NULL;
     sam_bytes_t *dtbs = NULL;
-    int64_t reservation = 0;
-    int reserved = 0;
+    sam_store_reservation_t *reservation = NULL;
 
     if (n == 0 || n > SAM_OP_MAX_REQUESTS)
         return sam_error_set(SAM_E_PARSE, "\"requests\" must hold 1 to %d entries", SAM_OP_MAX_REQUESTS);
@@ -216,14 +215,13 @@ int sam_op_sign(sam_service_t *svc, const sam_op_caller_t *caller, const sam_jso
         goto out;
     if ((rc = reserve_usage(svc, checked, dtbs, n, &reservation)) != SAM_OK)
         goto out;
-    reserved = 1;
     if ((rc = sign_all(svc, kp, requests, params, n, sigs)) != SAM_OK)
         goto out;
     facts->signatures = n;
     facts->sad_reservation = reservation; /* given back by the API layer if the audit fails */
-    reserved = 0;
+    reservation = NULL;
 out:
-    if (reserved) {
+    if (reservation != NULL) {
         int saved = rc;
         char why[512];
         snprintf(why, sizeof(why), "%s", sam_error_message());
@@ -232,6 +230,7 @@ out:
                                    "signature: %s", checked->jti, sam_error_message());
         sam_error_set(saved, "%s", why);
         rc = saved;
+        sam_store_reservation_free(reservation);
     }
     sam_sad_free(checked);
     free(params);

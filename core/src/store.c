@@ -16,6 +16,14 @@ struct st_sam_store_t {
     void *impl;
 };
 
+/* A reservation is the request it recorded, kept by the caller: giving it
+ * back subtracts exactly that, so the store keeps no row per reservation.
+ * req's strings and hashes point into the same allocation. */
+struct st_sam_store_reservation_t {
+    sam_store_sad_request_t req;
+    bool released;
+};
+
 int sam_store_wrap(const sam_store_ops_t *ops, void *impl, sam_store_t **out)
 {
     sam_store_t *s = calloc(1, sizeof(*s));
@@ -148,17 +156,50 @@ out:
     return rc;
 }
 
+/* One block holding a copy of req: the struct, the tallies, their hash bytes, issuer, jti. */
+static sam_store_reservation_t *reservation_copy(const sam_store_sad_request_t *req)
+{
+    size_t issuer_len = strlen(req->issuer) + 1, jti_len = strlen(req->jti) + 1;
+    size_t size = sizeof(sam_store_reservation_t) + req->n_hashes * sizeof(sam_store_hash_tally_t);
+
+    for (size_t i = 0; i < req->n_hashes; i++)
+        size += req->hashes[i].hash.len;
+    size += issuer_len + jti_len;
+
+    sam_store_reservation_t *r = calloc(1, size);
+    if (r == NULL)
+        return NULL;
+    sam_store_hash_tally_t *t = (sam_store_hash_tally_t *)(r + 1);
+    uint8_t *p = (uint8_t *)(t + req->n_hashes);
+
+    r->req = *req;
+    r->req.hashes = t;
+    for (size_t i = 0; i < req->n_hashes; i++) {
+        t[i] = req->hashes[i];
+        memcpy(p, req->hashes[i].hash.ptr, req->hashes[i].hash.len);
+        t[i].hash.ptr = p;
+        p += req->hashes[i].hash.len;
+    }
+    memcpy(p, req->issuer, issuer_len);
+    r->req.issuer = (const char *)p;
+    p += issuer_len;
+    memcpy(p, req->jti, jti_len);
+    r->req.jti = (const char *)p;
+    return r;
+}
+
 int sam_store_sad_reserve(sam_store_t *s, const char *issuer, const char *jti, int64_t expires,
                           const sam_bytes_t *authorized, size_t n_authorized,
                           uint32_t num_signatures, const sam_bytes_t *requested, size_t n_requested,
-                          int64_t *reservation)
+                          sam_store_reservation_t **reservation)
 {
     sam_store_sad_request_t req = {0};
     sam_store_hash_tally_t *hashes = NULL;
+    sam_store_reservation_t *r = NULL;
     int rc;
 
     if (reservation != NULL)
-        *reservation = 0;
+        *reservation = NULL;
     if (s == NULL || reservation == NULL)
         return sam_error_set(SAM_E_INVALID_ARG, "state store: store or reservation missing");
     if ((rc = check_id("issuer", issuer)) != SAM_OK || (rc = check_id("jti", jti)) != SAM_OK ||
@@ -180,16 +221,34 @@ int sam_store_sad_reserve(sam_store_t *s, const char *issuer, const char *jti, i
     req.num_signatures = num_signatures;
     req.n_requested = (uint32_t)n_requested;
     req.hashes = hashes;
-    rc = s->ops->sad_reserve(s->impl, &req, reservation);
+    /* Copied first: once recorded, the reservation must reach the caller. */
+    if ((r = reservation_copy(&req)) == NULL)
+        rc = sam_error_set(SAM_E_NOMEM, "out of memory recording a SAD reservation");
+    else if ((rc = s->ops->sad_reserve(s->impl, &req)) == SAM_OK) {
+        *reservation = r;
+        r = NULL;
+    }
+    free(r);
     free(hashes);
     return rc;
 }
 
-int sam_store_sad_release(sam_store_t *s, int64_t reservation)
+int sam_store_sad_release(sam_store_t *s, sam_store_reservation_t *reservation)
 {
-    if (s == NULL || reservation <= 0)
+    int rc;
+
+    if (s == NULL || reservation == NULL)
         return sam_error_set(SAM_E_INVALID_ARG, "state store: store or reservation missing");
-    return s->ops->sad_release(s->impl, reservation);
+    if (reservation->released)
+        return SAM_OK;
+    if ((rc = s->ops->sad_release(s->impl, &reservation->req)) == SAM_OK)
+        reservation->released = true;
+    return rc;
+}
+
+void sam_store_reservation_free(sam_store_reservation_t *reservation)
+{
+    free(reservation);
 }
 
 int sam_store_assign_key(sam_store_t *s, const char *key_id, const char *signer_id)

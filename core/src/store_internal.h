@@ -62,11 +62,12 @@ typedef struct st_sam_store_ops_t {
     /* Record req if, together with what (issuer, jti) already has, no hash
      * exceeds its authorized count and the total stays within
      * num_signatures; else SAM_E_SAD_EXHAUSTED and nothing recorded.
-     * *reservation is a positive id never handed out again by this store. */
-    int (*sad_reserve)(void *impl, const sam_store_sad_request_t *req, int64_t *reservation);
-    /* Subtract what reservation recorded, once: SAM_OK also when it was
-     * already released; SAM_E_NOT_FOUND for an id not (or no longer) known. */
-    int (*sad_release)(void *impl, int64_t reservation);
+     */
+    int (*sad_reserve)(void *impl, const sam_store_sad_request_t *req);
+    /* Subtract req, which sad_reserve recorded (the caller makes sure it is
+     * given back once). A SAD whose record was purged meanwhile has nothing
+     * left to give back: SAM_OK. */
+    int (*sad_release)(void *impl, const sam_store_sad_request_t *req);
     int (*assign_key)(void *impl, const char *key_id, const char *signer_id);
     /* *signer_id malloc'd on SAM_OK; SAM_E_NOT_FOUND when unassigned. */
     int (*key_assignee)(void *impl, const char *key_id, char **signer_id);

@@ -34,18 +34,12 @@ typedef enum {
     SAM_SQ_ROLLBACK_TO,
     SAM_SQ_FIRST_TABLE,
     SAM_SQ_SAD_GET = SAM_SQ_FIRST_TABLE,
-    SAM_SQ_SAD_INSERT,
+    SAM_SQ_SAD_CLAIM,
     SAM_SQ_SAD_ADD,
     SAM_SQ_HASH_USED,
     SAM_SQ_HASH_ADD,
-    SAM_SQ_RES_INSERT,
-    SAM_SQ_RES_HASH_INSERT,
-    SAM_SQ_RES_GET,
     SAM_SQ_SAD_SUB,
     SAM_SQ_HASH_SUB,
-    SAM_SQ_RES_MARK,
-    SAM_SQ_PURGE_RES_HASH,
-    SAM_SQ_PURGE_RES,
     SAM_SQ_PURGE_HASH,
     SAM_SQ_PURGE_SAD,
     SAM_SQ_ASSIGN_GET,
@@ -147,8 +141,8 @@ sam_sqlite_group_t *sam_sqlite_group(sam_sqlite_t *st);
 int sam_sqlite_run_grouped(sam_sqlite_t *st, sam_sqlite_fn fn, void *arg);
 
 /* The operations (store_sqlite_sad.c, store_sqlite_keys.c); impl is a sam_sqlite_t. */
-int sam_sqlite_sad_reserve(void *impl, const sam_store_sad_request_t *req, int64_t *reservation);
-int sam_sqlite_sad_release(void *impl, int64_t reservation);
+int sam_sqlite_sad_reserve(void *impl, const sam_store_sad_request_t *req);
+int sam_sqlite_sad_release(void *impl, const sam_store_sad_request_t *req);
 int sam_sqlite_purge_expired(void *impl, int64_t now);
 int sam_sqlite_assign_key(void *impl, const char *key_id, const char *signer_id);
 int sam_sqlite_key_assignee(void *impl, const char *key_id, char **signer_id);

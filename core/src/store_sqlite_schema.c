@@ -94,6 +94,11 @@ const char *const sam_sqlite_migrations[] = {
     /* 3 → 4: the last OTP time step accepted per credential (-1: none), so
      * that an OTP is accepted once only. */
     "ALTER TABLE csc_credential ADD COLUMN otp_last_step INTEGER NOT NULL DEFAULT -1;",
+    /* 4 → 5: a reservation is given back from what its caller holds (store.c),
+     * so the store keeps no row per reservation. One started before the
+     * upgrade cannot be pending: reservations live within one request. */
+    "DROP TABLE IF EXISTS reservation_hash;"
+    "DROP TABLE IF EXISTS reservation;",
 };
 
 const int sam_sqlite_schema_version =
@@ -111,28 +116,18 @@ const char *const sam_sqlite_sql[SAM_SQ_COUNT] = {
     [SAM_SQ_ROLLBACK_TO] = "ROLLBACK TO group_item",
 
     [SAM_SQ_SAD_GET] = "SELECT id, used_total FROM sad WHERE issuer = ?1 AND jti = ?2",
-    [SAM_SQ_SAD_INSERT] = "INSERT INTO sad (issuer, jti, expires, used_total)"
-                          " VALUES (?1, ?2, ?3, 0) RETURNING id",
+    /* A SAD seen for the first time is recorded with its first use in one
+     * step; a known one yields no row (then SAD_GET). */
+    [SAM_SQ_SAD_CLAIM] = "INSERT INTO sad (issuer, jti, expires, used_total)"
+                         " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (issuer, jti) DO NOTHING"
+                         " RETURNING id",
     [SAM_SQ_SAD_ADD] = "UPDATE sad SET used_total = used_total + ?2, expires = max(expires, ?3)"
                        " WHERE id = ?1",
     [SAM_SQ_HASH_USED] = "SELECT used FROM sad_hash WHERE sad_id = ?1 AND hash = ?2",
     [SAM_SQ_HASH_ADD] = "INSERT INTO sad_hash (sad_id, hash, used) VALUES (?1, ?2, ?3)"
                         " ON CONFLICT (sad_id, hash) DO UPDATE SET used = used + excluded.used",
-    [SAM_SQ_RES_INSERT] = "INSERT INTO reservation (sad_id, total) VALUES (?1, ?2) RETURNING id",
-    [SAM_SQ_RES_HASH_INSERT] = "INSERT INTO reservation_hash (reservation_id, hash, n)"
-                               " VALUES (?1, ?2, ?3)",
-    [SAM_SQ_RES_GET] = "SELECT sad_id, total, released FROM reservation WHERE id = ?1",
     [SAM_SQ_SAD_SUB] = "UPDATE sad SET used_total = used_total - ?2 WHERE id = ?1",
-    [SAM_SQ_HASH_SUB] = "UPDATE sad_hash SET used = used - (SELECT r.n FROM reservation_hash r"
-                        "  WHERE r.reservation_id = ?1 AND r.hash = sad_hash.hash)"
-                        " WHERE sad_id = ?2 AND hash IN (SELECT hash FROM reservation_hash"
-                        "  WHERE reservation_id = ?1)",
-    [SAM_SQ_RES_MARK] = "UPDATE reservation SET released = 1 WHERE id = ?1",
-    [SAM_SQ_PURGE_RES_HASH] = "DELETE FROM reservation_hash WHERE reservation_id IN"
-                              " (SELECT r.id FROM reservation r JOIN sad s ON s.id = r.sad_id"
-                              "  WHERE s.expires < ?1)",
-    [SAM_SQ_PURGE_RES] = "DELETE FROM reservation WHERE sad_id IN"
-                         " (SELECT id FROM sad WHERE expires < ?1)",
+    [SAM_SQ_HASH_SUB] = "UPDATE sad_hash SET used = used - ?3 WHERE sad_id = ?1 AND hash = ?2",
     [SAM_SQ_PURGE_HASH] = "DELETE FROM sad_hash WHERE sad_id IN"
                           " (SELECT id FROM sad WHERE expires < ?1)",
     [SAM_SQ_PURGE_SAD] = "DELETE FROM sad WHERE expires < ?1",

@@ -593,8 +593,6 @@ Test(api_signatures, expired_sad_records_are_purged, .fini = teardown, .timeout 
     api_stop(h);
     cr_assert_eq(store_int("SELECT count(*) FROM sad"), 1);
     cr_assert_eq(store_int("SELECT count(*) FROM sad WHERE expires = 1"), 0);
-    cr_assert_eq(store_int("SELECT count(*) FROM reservation WHERE sad_id NOT IN "
-                           "(SELECT id FROM sad)"), 0);
     cr_assert_eq(store_int("SELECT count(*) FROM sad_hash WHERE sad_id NOT IN "
                            "(SELECT id FROM sad)"), 0);
     /* The live SAD's record stayed: it is still spent. */

@@ -26,8 +26,9 @@ typedef struct st_sam_op_facts_t {
     size_t signatures; /* made */
     char *hashes;      /* the audit record's "hashes" value (sam_audit_hashes_json), or NULL */
     char *algorithm;   /* the signature algorithm(s) requested, or NULL */
-    int64_t sad_reservation; /* set while signatures made are not yet audited: the SAD usage
-                                to give back (sam_store_sad_release) if the record fails */
+    /* Set while signatures made are not yet audited: the SAD usage to give
+     * back (sam_store_sad_release) if the record fails. Freed with the facts. */
+    sam_store_reservation_t *sad_reservation;
 } sam_op_facts_t;
 void sam_op_facts_clear(sam_op_facts_t *f);
 

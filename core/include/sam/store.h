@@ -31,15 +31,19 @@ void sam_store_close(sam_store_t *s);
  * the result is SAM_E_SAD_EXHAUSTED. Two racing calls can never together
  * exceed the allowance. `expires` (the SAD's exp, seconds) lets the store
  * forget the record once the SAD can no longer be presented.
- * On success *reservation identifies what was recorded, so that a signing
- * failure after the reservation can give it back (nothing spent on errors).
+ * On success *reservation (the caller's, for sam_store_reservation_free)
+ * holds what was recorded, so that a signing failure after the reservation
+ * can give it back (nothing spent on errors).
  */
+typedef struct st_sam_store_reservation_t sam_store_reservation_t;
 int sam_store_sad_reserve(sam_store_t *s, const char *issuer, const char *jti, int64_t expires,
                           const sam_bytes_t *authorized, size_t n_authorized,
                           uint32_t num_signatures, const sam_bytes_t *requested, size_t n_requested,
-                          int64_t *reservation);
-/* Undo a reservation whose signatures were not made. */
-int sam_store_sad_release(sam_store_t *s, int64_t reservation);
+                          sam_store_reservation_t **reservation);
+/* Undo a reservation whose signatures were not made: subtract what it
+ * added, once (a second call changes nothing). */
+int sam_store_sad_release(sam_store_t *s, sam_store_reservation_t *reservation);
+void sam_store_reservation_free(sam_store_reservation_t *reservation);
 
 /*
  * Key assignment, once ever: record key_id → signer_id. SAM_OK when the key

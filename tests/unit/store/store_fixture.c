@@ -75,21 +75,25 @@ static sam_bytes_t *hashes(const char *names, size_t *n)
 
 int fx_reserve_exp(sam_store_t *s, const char *iss, const char *jti, int64_t expires,
                    uint32_t num_signatures, const char *authorized, const char *requested,
-                   int64_t *reservation)
+                   sam_store_reservation_t **reservation)
 {
     size_t na, nr;
     sam_bytes_t *a = hashes(authorized, &na), *r = hashes(requested, &nr);
-    int64_t dummy;
-    int rc = sam_store_sad_reserve(s, iss, jti, expires, a, na, num_signatures, r, nr,
-                                   reservation != NULL ? reservation : &dummy);
+    sam_store_reservation_t *kept = NULL;
+    int rc = sam_store_sad_reserve(s, iss, jti, expires, a, na, num_signatures, r, nr, &kept);
 
+    if (reservation != NULL)
+        *reservation = kept;
+    else
+        sam_store_reservation_free(kept);
     free(a);
     free(r);
     return rc;
 }
 
 int fx_reserve(sam_store_t *s, const char *iss, const char *jti, uint32_t num_signatures,
-               const char *authorized, const char *requested, int64_t *reservation)
+               const char *authorized, const char *requested,
+               sam_store_reservation_t **reservation)
 {
     return fx_reserve_exp(s, iss, jti, FX_EXPIRES, num_signatures, authorized, requested,
                           reservation);

@@ -25,12 +25,14 @@ sam_store_t *fx_open(void);
 /*
  * Reserve under (iss, jti): `authorized` and `requested` name hashes by
  * letter ("AAB" is hash A twice, then B); each letter is a 32-byte hash.
+ * reservation may be NULL (then the reservation is freed at once).
  */
 int fx_reserve_exp(sam_store_t *s, const char *iss, const char *jti, int64_t expires,
                    uint32_t num_signatures, const char *authorized, const char *requested,
-                   int64_t *reservation);
+                   sam_store_reservation_t **reservation);
 int fx_reserve(sam_store_t *s, const char *iss, const char *jti, uint32_t num_signatures,
-               const char *authorized, const char *requested, int64_t *reservation);
+               const char *authorized, const char *requested,
+               sam_store_reservation_t **reservation);
 
 /* Run a query yielding one integer directly on the SQLite file at path. */
 int64_t fx_sql_int(const char *path, const char *sql);

@@ -178,7 +178,7 @@ Test(store_csc, migrates_a_version_3_store)
     fx_sql_exec(fx_path, "ALTER TABLE csc_credential DROP COLUMN otp_last_step;"
                          "UPDATE schema_version SET version = 3");
     s = fx_open();
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 4);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 5);
     OK(sam_store_credential_get(s, "c1", &got));
     cr_assert_eq(got->otp_last_step, -1);
     sam_store_credential_free(got);
@@ -239,7 +239,7 @@ Test(store_csc, migrates_a_version_1_store)
     fx_sql_exec(fx_path, "DROP TABLE csc_user; DROP TABLE csc_credential; DROP TABLE csc_token;"
                          "DROP TABLE key_revision; UPDATE schema_version SET version = 1");
     s = fx_open();
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 4);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 5);
     OK(sam_store_key_revision_check(s, "k1", 0)); /* key_revision came with version 3 */
     OK(sam_store_user_add(s, "alice", "$scrypt$h"));
     sam_store_credential_t c = cred("c1", "alice");

@@ -66,7 +66,7 @@ Test(store_errors, created_mode_0600)
     cr_assert_eq(st.st_mode & 0777, 0600, "SHM mode %o", st.st_mode & 0777);
     sam_store_close(s);
     cr_assert_eq(fx_sql_int(fx_path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 4);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 5);
 }
 
 Test(store_errors, missing_directory)

@@ -68,7 +68,6 @@ Test(store_sad, refused_reservation_records_nothing)
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "ABC", "BA", NULL));
     cr_assert_eq(fx_sql_int(fx_path, "SELECT used_total FROM sad"), 1);
     cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad_hash"), 1);
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM reservation"), 1);
     OK(fx_reserve(s, "as", "j", 3, "ABC", "BC", NULL));
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "ABC", "C", NULL));
 
@@ -83,11 +82,11 @@ Test(store_sad, refused_reservation_records_nothing)
 Test(store_sad, release_gives_back_exactly)
 {
     sam_store_t *s = fx_open();
-    int64_t r1 = 0, r2 = 0;
+    sam_store_reservation_t *r1 = NULL, *r2 = NULL;
 
     OK(fx_reserve(s, "as", "j", 3, "AABC", "AB", &r1));
     OK(fx_reserve(s, "as", "j", 3, "AABC", "A", &r2));
-    cr_assert(r1 > 0 && r2 > 0 && r1 != r2);
+    cr_assert(r1 != NULL && r2 != NULL && r1 != r2);
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "C", NULL));   /* total spent */
     OK(sam_store_sad_release(s, r1));                            /* gives back A and B */
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "AAB", NULL)); /* A: one left, not two */
@@ -97,13 +96,15 @@ Test(store_sad, release_gives_back_exactly)
     OK(sam_store_sad_release(s, r2));
     OK(fx_reserve(s, "as", "j", 3, "AABC", "C", NULL));
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "AABC", "A", NULL)); /* A twice again */
+    sam_store_reservation_free(r1);
+    sam_store_reservation_free(r2);
     sam_store_close(s);
 }
 
 Test(store_sad, release_twice_credits_once)
 {
     sam_store_t *s = fx_open();
-    int64_t r1 = 0;
+    sam_store_reservation_t *r1 = NULL;
 
     OK(fx_reserve(s, "as", "j", 4, "AAAA", "AA", &r1));
     OK(fx_reserve(s, "as", "j", 4, "AAAA", "A", NULL));
@@ -115,9 +116,9 @@ Test(store_sad, release_twice_credits_once)
     OK(fx_reserve(s, "as", "j", 4, "AAAA", "AAA", NULL));
     EXHAUSTED(fx_reserve(s, "as", "j", 4, "AAAA", "A", NULL));
 
-    cr_assert_eq(sam_store_sad_release(s, r1 + 1000), SAM_E_NOT_FOUND);
-    cr_assert_eq(sam_store_sad_release(s, 0), SAM_E_INVALID_ARG);
-    cr_assert_eq(sam_store_sad_release(s, -1), SAM_E_INVALID_ARG);
+    cr_assert_eq(sam_store_sad_release(s, NULL), SAM_E_INVALID_ARG);
+    cr_assert_eq(sam_store_sad_release(NULL, r1), SAM_E_INVALID_ARG);
+    sam_store_reservation_free(r1);
     sam_store_close(s);
 }
 
@@ -149,7 +150,7 @@ Test(store_sad, same_jti_different_issuer_independent)
 Test(store_sad, counts_survive_reopen)
 {
     sam_store_t *s = fx_open();
-    int64_t r = 0;
+    sam_store_reservation_t *r = NULL;
 
     OK(fx_reserve(s, "as", "j", 3, "ABC", "A", NULL));
     OK(fx_reserve(s, "as", "j", 3, "ABC", "B", &r));
@@ -158,7 +159,8 @@ Test(store_sad, counts_survive_reopen)
     s = fx_open();
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "ABC", "A", NULL));
     EXHAUSTED(fx_reserve(s, "as", "j", 3, "ABC", "B", NULL));
-    OK(sam_store_sad_release(s, r)); /* reservation ids persist too */
+    OK(sam_store_sad_release(s, r)); /* what it holds names the SAD: any connection gives it back */
+    sam_store_reservation_free(r);
     sam_store_close(s);
 
     s = fx_open();
@@ -170,7 +172,7 @@ Test(store_sad, counts_survive_reopen)
 Test(store_sad, purge_removes_only_expired)
 {
     sam_store_t *s = fx_open();
-    int64_t r_old = 0, r_edge = 0;
+    sam_store_reservation_t *r_old = NULL, *r_edge = NULL;
 
     OK(fx_reserve_exp(s, "as", "old", 100, 1, "A", "A", &r_old));
     OK(fx_reserve_exp(s, "as", "edge", 150, 1, "A", "A", &r_edge));
@@ -179,23 +181,21 @@ Test(store_sad, purge_removes_only_expired)
 
     cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad"), 2);
     cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad_hash"), 2);
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM reservation"), 2);
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM reservation_hash"), 2);
     /* expires == now: still presentable, kept. */
     EXHAUSTED(fx_reserve_exp(s, "as", "edge", 150, 1, "A", "A", NULL));
     EXHAUSTED(fx_reserve_exp(s, "as", "new", 200, 1, "A", "A", NULL));
-    /* The purged reservation is gone; its id is never handed out again. */
-    cr_assert_eq(sam_store_sad_release(s, r_old), SAM_E_NOT_FOUND);
+    /* A purged SAD has nothing to give back: no row comes back, no count
+     * goes below zero. */
+    OK(sam_store_sad_release(s, r_old));
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad WHERE jti = 'old'"), 0);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT min(used) FROM sad_hash"), 1);
     OK(sam_store_sad_release(s, r_edge));
+    OK(fx_reserve_exp(s, "as", "edge", 150, 1, "A", "A", NULL));
     OK(sam_store_purge_expired(s, 10000));
     cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad"), 0);
-    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM reservation"), 0);
-    {
-        int64_t r = 0;
-
-        OK(fx_reserve(s, "as", "later", 1, "A", "A", &r));
-        cr_assert(r > r_edge, "reservation id %lld reused", (long long)r);
-    }
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sad_hash"), 0);
+    sam_store_reservation_free(r_old);
+    sam_store_reservation_free(r_edge);
     sam_store_close(s);
 }
 
@@ -219,7 +219,8 @@ Test(store_sad, bounds)
     sam_bytes_t ok = {big[0], 32}, empty = {big[0], 0}, toolong = {longer, 65}, null = {NULL, 32};
     sam_bytes_t max = {longer, 64}, one = {longer, 1};
     char id[258];
-    int64_t r = 7;
+    static char marker;
+    sam_store_reservation_t *r = (sam_store_reservation_t *)&marker;
 
     cr_assert_not_null(many);
     for (int i = 0; i < 1001; i++) {
@@ -229,10 +230,11 @@ Test(store_sad, bounds)
     }
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, many, 1001, 1, &ok, 1, &r),
                  SAM_E_INVALID_ARG);
-    cr_assert_eq(r, 0, "reservation cleared on failure");
+    cr_assert_null(r, "reservation cleared on failure");
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, &ok, 1, 2000, many, 1001, &r),
                  SAM_E_INVALID_ARG);
     OK(sam_store_sad_reserve(s, "as", "big", 1, many, 1000, 1000, many, 1000, &r));
+    sam_store_reservation_free(r);
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, &ok, 1, 1, &ok, 0, &r), SAM_E_INVALID_ARG);
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, &ok, 1, 1, NULL, 1, &r), SAM_E_INVALID_ARG);
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, &ok, 1, 1, &empty, 1, &r),
@@ -242,7 +244,9 @@ Test(store_sad, bounds)
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, &null, 1, 1, &ok, 1, &r),
                  SAM_E_INVALID_ARG);
     OK(sam_store_sad_reserve(s, "as", "j", 1, &max, 1, 2, &max, 1, &r));
+    sam_store_reservation_free(r);
     OK(sam_store_sad_reserve(s, "as", "j", 1, &one, 1, 2, &one, 1, &r));
+    sam_store_reservation_free(r);
     cr_assert_eq(sam_store_sad_reserve(s, "as", "j", 1, &ok, 1, 1, &ok, 1, NULL),
                  SAM_E_INVALID_ARG);
     cr_assert_eq(sam_store_sad_reserve(NULL, "as", "j", 1, &ok, 1, 1, &ok, 1, &r),
@@ -254,9 +258,35 @@ Test(store_sad, bounds)
     cr_assert_eq(sam_store_sad_reserve(s, "as", id, 1, &ok, 1, 1, &ok, 1, &r), SAM_E_INVALID_ARG);
     id[256] = '\0'; /* 256 bytes: allowed */
     OK(sam_store_sad_reserve(s, id, id, 1, &ok, 1, 1, &ok, 1, &r));
+    sam_store_reservation_free(r);
     cr_assert_eq(sam_store_sad_reserve(s, "", "j", 1, &ok, 1, 1, &ok, 1, &r), SAM_E_INVALID_ARG);
     cr_assert_eq(sam_store_sad_reserve(s, "as", NULL, 1, &ok, 1, 1, &ok, 1, &r), SAM_E_INVALID_ARG);
     EXHAUSTED(sam_store_sad_reserve(s, "as", "j", 1, &max, 1, 2, &max, 1, &r));
     free(many);
+    sam_store_close(s);
+}
+
+Test(store_sad, migrates_a_version_4_store)
+{
+    sam_store_t *s = fx_open();
+
+    OK(fx_reserve(s, "as", "j", 2, "AB", "A", NULL));
+    sam_store_close(s);
+    /* Version 4 kept a row per reservation; version 5 keeps none. */
+    fx_sql_exec(fx_path, "CREATE TABLE reservation (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                         " sad_id INTEGER NOT NULL, total INTEGER NOT NULL,"
+                         " released INTEGER NOT NULL DEFAULT 0) STRICT;"
+                         "CREATE TABLE reservation_hash (reservation_id INTEGER NOT NULL,"
+                         " hash BLOB NOT NULL, n INTEGER NOT NULL,"
+                         " PRIMARY KEY (reservation_id, hash)) WITHOUT ROWID, STRICT;"
+                         "INSERT INTO reservation (sad_id, total) VALUES (1, 1);"
+                         "UPDATE schema_version SET version = 4");
+    s = fx_open();
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 5);
+    cr_assert_eq(fx_sql_int(fx_path, "SELECT count(*) FROM sqlite_master"
+                                     " WHERE name LIKE 'reservation%'"), 0);
+    /* The counts made before the upgrade still hold. */
+    EXHAUSTED(fx_reserve(s, "as", "j", 2, "AB", "A", NULL));
+    OK(fx_reserve(s, "as", "j", 2, "AB", "B", NULL));
     sam_store_close(s);
 }
