@@ -28,6 +28,7 @@ typedef struct st_audit_pending_t {
     bool reopen; /* switch to a new file before this record */
     bool done;
     int rc;
+    pthread_cond_t settled; /* its own: the writer wakes only the callers of a finished batch */
 } audit_pending_t;
 
 typedef struct st_audit_log_t {
@@ -40,7 +41,6 @@ typedef struct st_audit_log_t {
     bool started;
     pthread_mutex_t lock;
     pthread_cond_t work; /* records queued, or stop */
-    pthread_cond_t done; /* a batch finished */
     audit_pending_t *head, **tail;
     bool stop;
     atomic_bool broken; /* the last batch failed */
@@ -201,9 +201,11 @@ static void *writer_main(void *arg)
         for (audit_pending_t *p = batch; p != NULL;) {
             audit_pending_t *next = p->next; /* p belongs to its caller once done */
             p->done = true;
+            /* Under the lock: the caller cannot see done, return and destroy
+             * the condition before this signal. */
+            pthread_cond_signal(&p->settled);
             p = next;
         }
-        pthread_cond_broadcast(&l->done);
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -212,18 +214,23 @@ static void *writer_main(void *arg)
 static int submit(audit_log_t *l, audit_pending_t *p)
 {
     int rc;
+    if (pthread_cond_init(&p->settled, NULL) != 0)
+        return sam_error_set(SAM_E_AUDIT_UNAVAILABLE, "the audit log %s: no condition variable",
+                             l->path);
     pthread_mutex_lock(&l->lock);
     if (l->stop) {
         pthread_mutex_unlock(&l->lock);
+        pthread_cond_destroy(&p->settled);
         return sam_error_set(SAM_E_AUDIT_UNAVAILABLE, "the audit log is closed");
     }
     *l->tail = p;
     l->tail = &p->next;
     pthread_cond_signal(&l->work);
     while (!p->done)
-        pthread_cond_wait(&l->done, &l->lock);
+        pthread_cond_wait(&p->settled, &l->lock);
     rc = p->rc;
     pthread_mutex_unlock(&l->lock);
+    pthread_cond_destroy(&p->settled);
     if (rc != SAM_OK)
         sam_error_set(rc, "the audit log %s cannot be written", l->path);
     return rc;
@@ -280,7 +287,6 @@ static int log_start(sam_audit_t *a, audit_log_t *l, const char *path, const cha
     atomic_init(&l->broken, false);
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->work, NULL);
-    pthread_cond_init(&l->done, NULL);
     if ((l->path = strdup(path)) == NULL)
         return sam_error_set(SAM_E_NOMEM, "out of memory");
     if ((rc = audit_tail_recover(path, key, &l->chain)) != SAM_OK ||
@@ -307,7 +313,6 @@ static void log_stop(audit_log_t *l)
                     sam_error_message());
     }
     close_file(l);
-    pthread_cond_destroy(&l->done);
     pthread_cond_destroy(&l->work);
     pthread_mutex_destroy(&l->lock);
     free(l->path);

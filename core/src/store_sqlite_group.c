@@ -25,6 +25,9 @@ struct st_sam_sqlite_group_item_t {
     int rc;
     bool done;
     char message[512]; /* the failure's detail, for the caller's thread */
+    /* Its own: a leader wakes the callers of its batch, then the next
+     * queued one to lead, and nobody else. */
+    pthread_cond_t settled;
     struct st_sam_sqlite_group_item_t *next;
 };
 
@@ -41,10 +44,6 @@ int sam_sqlite_group_init(sam_sqlite_group_t *g)
     g->tail = &g->head;
     if (pthread_mutex_init(&g->lock, NULL) != 0)
         return sam_error_set(SAM_E_NOMEM, "cannot create a mutex for the state store");
-    if (pthread_cond_init(&g->settled, NULL) != 0) {
-        (void)pthread_mutex_destroy(&g->lock);
-        return sam_error_set(SAM_E_NOMEM, "cannot create a condition for the state store");
-    }
     g->ready = true;
     return SAM_OK;
 }
@@ -54,7 +53,6 @@ void sam_sqlite_group_destroy(sam_sqlite_group_t *g)
     if (!g->ready)
         return;
     /* Only EBUSY is possible, for a call still in flight: a caller's defect. */
-    (void)pthread_cond_destroy(&g->settled);
     (void)pthread_mutex_destroy(&g->lock);
     g->ready = false;
 }
@@ -129,12 +127,14 @@ int sam_sqlite_run_grouped(sam_sqlite_t *st, sam_sqlite_fn fn, void *arg)
     sam_sqlite_group_t *g = sam_sqlite_group(st);
     sam_sqlite_group_item_t item = {.fn = fn, .arg = arg};
 
+    if (pthread_cond_init(&item.settled, NULL) != 0)
+        return sam_error_set(SAM_E_STORE_UNAVAILABLE, "state store: no condition variable");
     must(pthread_mutex_lock(&g->lock));
     *g->tail = &item;
     g->tail = &item.next;
     while (!item.done) {
         if (g->leading) {
-            must(pthread_cond_wait(&g->settled, &g->lock));
+            must(pthread_cond_wait(&item.settled, &g->lock));
             continue;
         }
         g->leading = true;
@@ -145,12 +145,17 @@ int sam_sqlite_run_grouped(sam_sqlite_t *st, sam_sqlite_fn fn, void *arg)
         for (sam_sqlite_group_item_t *it = batch; it != NULL;) {
             sam_sqlite_group_item_t *next = it->next; /* it is its caller's once done */
             it->done = true;
+            /* Under the lock: its caller cannot return and destroy it before this. */
+            if (it != &item)
+                must(pthread_cond_signal(&it->settled));
             it = next;
         }
         g->leading = false;
-        must(pthread_cond_broadcast(&g->settled));
+        if (g->head != NULL) /* queued meanwhile: the first one leads the next batch */
+            must(pthread_cond_signal(&g->head->settled));
     }
     must(pthread_mutex_unlock(&g->lock));
+    must(pthread_cond_destroy(&item.settled));
     if (item.rc != SAM_OK)
         sam_error_set(item.rc, "%s", item.message);
     return item.rc;

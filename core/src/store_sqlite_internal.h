@@ -130,7 +130,6 @@ int sam_sqlite_run(sam_sqlite_t *st, sam_sqlite_txn mode, sam_sqlite_fn fn, void
 typedef struct st_sam_sqlite_group_item_t sam_sqlite_group_item_t;
 typedef struct st_sam_sqlite_group_t {
     pthread_mutex_t lock;
-    pthread_cond_t settled; /* a batch finished */
     sam_sqlite_group_item_t *head, **tail;
     bool leading; /* a caller is running a batch */
     bool ready;
