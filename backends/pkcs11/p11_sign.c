@@ -162,47 +162,30 @@ static int sign_one(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
         *broken |= rv == CKR_BUFFER_TOO_SMALL || p11_rv_session_broken(rv);
         return p11_fail(ctx, rv, "C_Sign with %s", p11_mech_name(mech.mechanism));
     }
+    /* The signature's length is the key's size (RSA modulus, EC field, the
+     * three curves differing): a wrapped key that is not what its key pair
+     * says is refused here, its signature wiped, without a lookup first. */
     if (spec->type == SAM_KEY_RSA) {
-        if (out_len != want)
-            return p11_err(ctx, SAM_E_BACKEND, "C_Sign returned %lu bytes, RSA-%u needs %zu",
-                           (unsigned long)out_len, spec->rsa_bits, want);
+        if (out_len != want) {
+            ctx->host->wipe(sig->ptr, out_len <= sig->cap ? out_len : sig->cap);
+            return p11_err(ctx, SAM_E_INVALID_KEY_PAIR,
+                           "wrapped key: not the key pair's RSA-%u (C_Sign returned %lu bytes, "
+                           "not %zu)",
+                           spec->rsa_bits, (unsigned long)out_len, want);
+        }
         sig->len = out_len;
         return SAM_OK;
     }
     const p11_curve_t *curve = p11_curve_by_id(spec->curve);
-    if (out_len != 2 * curve->field_len)
-        return p11_err(ctx, SAM_E_BACKEND, "C_Sign returned %lu bytes, ECDSA %s needs %zu",
-                       (unsigned long)out_len, curve->name, 2 * curve->field_len);
+    if (out_len != 2 * curve->field_len) {
+        ctx->host->wipe(raw, sizeof(raw));
+        return p11_err(ctx, SAM_E_INVALID_KEY_PAIR,
+                       "wrapped key: its curve is not the key pair's %s (C_Sign returned %lu "
+                       "bytes, not %zu)",
+                       curve->name, (unsigned long)out_len, 2 * curve->field_len);
+    }
     if ((rc = p11_ecdsa_raw_to_der(raw, out_len, sig->ptr, sig->cap, &sig->len)) != SAM_OK)
         return p11_err(ctx, rc, "sign: cannot DER-encode the ECDSA signature");
-    return SAM_OK;
-}
-
-/* The unwrapped key must be what the key pair says: RSA size or EC curve. */
-static int check_key(p11_ctx_t *ctx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
-                     const sam_key_spec_t *spec)
-{
-    if (spec->type == SAM_KEY_RSA) {
-        CK_ATTRIBUTE a = {CKA_MODULUS, NULL, 0};
-        CK_RV rv = ctx->fl->C_GetAttributeValue(s, key, &a, 1);
-        if (rv != CKR_OK)
-            return p11_fail(ctx, rv, "C_GetAttributeValue (modulus of the unwrapped key)");
-        if (a.ulValueLen != spec->rsa_bits / 8)
-            return p11_err(ctx, SAM_E_INVALID_KEY_PAIR,
-                           "wrapped key: holds a %lu-byte RSA modulus, the key pair says RSA-%u",
-                           (unsigned long)a.ulValueLen, spec->rsa_bits);
-        return SAM_OK;
-    }
-    uint8_t ecp[64];
-    size_t len = 0;
-    int rc = p11_get_attr(ctx, s, key, CKA_EC_PARAMS, ecp, sizeof(ecp), &len);
-    if (rc != SAM_OK)
-        return rc;
-    const p11_curve_t *c = p11_curve_by_params(ecp, len);
-    if (c == NULL || c->curve != spec->curve)
-        return p11_err(ctx, SAM_E_INVALID_KEY_PAIR,
-                       "wrapped key: its curve is not the key pair's %s",
-                       p11_curve_by_id(spec->curve)->name);
     return SAM_OK;
 }
 
@@ -285,8 +268,6 @@ int p11_sign(p11_ctx_t *ctx, const sam_key_spec_t *spec, sam_bytes_t wrapped,
     if ((rc = unwrap(ctx, s, spec, &blob, &key, &broken)) != SAM_OK)
         goto out;
     have_key = 1;
-    if ((rc = check_key(ctx, s, key, spec)) != SAM_OK)
-        goto out;
     for (size_t i = 0; i < n; i++) {
         if ((rc = sign_one(ctx, s, key, spec, params, hashes[i], &sigs[i], &broken)) != SAM_OK) {
             snprintf(msg, sizeof(msg), "%s", p11_last_error());

@@ -334,6 +334,42 @@ Test(pkcs11_fail, invalid_blobs, .init = with_keys, .fini = teardown)
     cr_assert_eq(try_sign(&k, k.wrapped, k.wrapped_len, &k.spec, pss, 32), SAM_E_UNSUPPORTED_ALG);
 }
 
+/* Another key's wrapped bytes under k's header (and so k's spec): refused. */
+static void sign_with_foreign_body(const test_key_t *k, const test_key_t *other,
+                                   sam_sig_params_t p)
+{
+    uint8_t mixed[SAM_MAX_WRAPPED_LEN];
+    size_t body = other->wrapped_len - 16;
+    memcpy(mixed, k->wrapped, 16);
+    mixed[12] = (uint8_t)(body >> 8);
+    mixed[13] = (uint8_t)body;
+    memcpy(mixed + 16, other->wrapped + 16, body);
+    cr_assert_eq(try_sign(k, mixed, 16 + body, &k->spec, p, sam_hash_len(p.hash)),
+                 SAM_E_INVALID_KEY_PAIR, "%s", sam_error_message());
+    cr_assert(strstr(sam_error_message(), "not the key pair's") != NULL, "%s",
+              sam_error_message());
+}
+
+Test(pkcs11_fail, rsa_key_of_another_size, .init = with_keys, .fini = teardown)
+{
+    test_key_t k, bigger, smaller;
+    generate(mod, SAM_KEY_RSA, 3072, SAM_CURVE_NONE, &k);
+    generate(mod, SAM_KEY_RSA, 4096, SAM_CURVE_NONE, &bigger);
+    generate(mod, SAM_KEY_RSA, 2048, SAM_CURVE_NONE, &smaller);
+    sam_sig_params_t p = {SAM_SCHEME_RSA_PKCS1, SAM_HASH_SHA256, SAM_HASH_NONE, 0};
+    sign_with_foreign_body(&k, &bigger, p);
+    sign_with_foreign_body(&k, &smaller, p);
+}
+
+Test(pkcs11_fail, ec_key_of_another_curve, .init = with_keys, .fini = teardown)
+{
+    test_key_t k, p521;
+    generate(mod, SAM_KEY_EC, 0, SAM_CURVE_P384, &k);
+    generate(mod, SAM_KEY_EC, 0, SAM_CURVE_P521, &p521);
+    sign_with_foreign_body(&k, &p521,
+                           (sam_sig_params_t){SAM_SCHEME_ECDSA, SAM_HASH_SHA384, SAM_HASH_NONE, 0});
+}
+
 /* Every single-byte change of a blob makes sign fail, and leaves nothing behind. */
 static void flip_every_byte(const test_key_t *k, sam_sig_params_t p, size_t step)
 {
