@@ -35,7 +35,6 @@ int ops_open_key_pair(sam_service_t *svc, const sam_json_t *json, sam_key_pair_t
                       sam_op_facts_t *facts)
 {
     int rc;
-    bool deleted = false;
     sam_key_pair_t *kp = NULL;
 
     *out = NULL;
@@ -45,14 +44,9 @@ int ops_open_key_pair(sam_service_t *svc, const sam_json_t *json, sam_key_pair_t
     memcpy(facts->key_id, kp->id, sizeof(facts->key_id));
     if (kp->signer_id != NULL && (rc = ops_strdup(&facts->signer_id, kp->signer_id)) != SAM_OK)
         goto out;
-    if ((rc = sam_store_key_deleted(sam_service_store(svc), kp->id, &deleted)) != SAM_OK)
-        goto out;
-    if (deleted) {
-        rc = sam_error_set(SAM_E_KEY_DELETED, "key pair %s was deleted", kp->id);
-        goto out;
-    }
-    /* Only the newest copy: one from before a change is refused (N12). */
-    if ((rc = sam_store_key_revision_check(sam_service_store(svc), kp->id, kp->revision)) != SAM_OK)
+    /* Not deleted, and only the newest copy: one from before a change is
+     * refused (N12). One read of the store. */
+    if ((rc = sam_store_key_check(sam_service_store(svc), kp->id, kp->revision)) != SAM_OK)
         goto out;
     *out = kp;
     kp = NULL;

@@ -301,9 +301,9 @@ int sam_store_key_deleted(sam_store_t *s, const char *key_id, bool *deleted)
     return s->ops->key_deleted(s->impl, key_id, deleted);
 }
 
-int sam_store_key_revision_check(sam_store_t *s, const char *key_id, uint32_t revision)
+int sam_store_key_check(sam_store_t *s, const char *key_id, uint32_t revision)
 {
-    bool found = false;
+    bool deleted = true, found = false;
     uint32_t current = 0;
     int rc;
 
@@ -311,8 +311,10 @@ int sam_store_key_revision_check(sam_store_t *s, const char *key_id, uint32_t re
         return sam_error_set(SAM_E_INVALID_ARG, "state store: store missing");
     if ((rc = check_id("key id", key_id)) != SAM_OK)
         return rc;
-    if ((rc = s->ops->key_revision(s->impl, key_id, &found, &current)) != SAM_OK)
+    if ((rc = s->ops->key_state(s->impl, key_id, &deleted, &found, &current)) != SAM_OK)
         return rc;
+    if (deleted)
+        return sam_error_set(SAM_E_KEY_DELETED, "key pair %s was deleted", key_id);
     if ((found ? current : 0) != revision)
         return sam_error_set(SAM_E_INVALID_KEY_PAIR,
                              "key_pair: an older copy; the key pair has changed since");

@@ -74,8 +74,10 @@ typedef struct st_sam_store_ops_t {
     int (*delete_key)(void *impl, const char *key_id);
     int (*key_deleted)(void *impl, const char *key_id, bool *deleted);
     int (*purge_expired)(void *impl, int64_t now);
-    /* The recorded revision of key_id: *found false when none. */
-    int (*key_revision)(void *impl, const char *key_id, bool *found, uint32_t *revision);
+    /* In one read: whether key_id was deleted, and its recorded revision
+     * (*found false when none). */
+    int (*key_state)(void *impl, const char *key_id, bool *deleted, bool *found,
+                     uint32_t *revision);
     /* Compare-and-set (store.h); SAM_E_INVALID_KEY_PAIR when current != from. */
     int (*key_revision_advance)(void *impl, const char *key_id, uint32_t from, uint32_t to);
     /* CSC (store.h); arguments checked by store_csc.c. */

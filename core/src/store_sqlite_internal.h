@@ -147,7 +147,8 @@ int sam_sqlite_assign_key(void *impl, const char *key_id, const char *signer_id)
 int sam_sqlite_key_assignee(void *impl, const char *key_id, char **signer_id);
 int sam_sqlite_delete_key(void *impl, const char *key_id);
 int sam_sqlite_key_deleted(void *impl, const char *key_id, bool *deleted);
-int sam_sqlite_key_revision(void *impl, const char *key_id, bool *found, uint32_t *revision);
+int sam_sqlite_key_state(void *impl, const char *key_id, bool *deleted, bool *found,
+                         uint32_t *revision);
 int sam_sqlite_key_revision_advance(void *impl, const char *key_id, uint32_t from, uint32_t to);
 /* CSC users, credentials and tokens (store_sqlite_csc*.c). */
 int sam_sqlite_user_add(void *impl, const char *user_id, const char *password_hash);

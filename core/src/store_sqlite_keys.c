@@ -134,7 +134,7 @@ int sam_sqlite_key_deleted(void *impl, const char *key_id, bool *deleted)
 typedef struct {
     const char *key_id;
     uint32_t from, to;
-    bool found;
+    bool deleted, found;
     uint32_t revision;
 } revision_ctx_t;
 
@@ -154,19 +154,22 @@ static int revision_get(sam_sqlite_conn_t *c, const char *key_id, bool *found, u
     return SAM_OK;
 }
 
-static int revision_txn(sam_sqlite_conn_t *c, void *arg)
+static int state_txn(sam_sqlite_conn_t *c, void *arg)
 {
     revision_ctx_t *x = arg;
+    int rc = is_deleted(c, x->key_id, &x->deleted);
 
-    return revision_get(c, x->key_id, &x->found, &x->revision);
+    return rc != SAM_OK ? rc : revision_get(c, x->key_id, &x->found, &x->revision);
 }
 
-int sam_sqlite_key_revision(void *impl, const char *key_id, bool *found, uint32_t *revision)
+int sam_sqlite_key_state(void *impl, const char *key_id, bool *deleted, bool *found,
+                         uint32_t *revision)
 {
     revision_ctx_t x = {.key_id = key_id};
-    int rc = sam_sqlite_run(impl, SAM_SQLITE_READ, revision_txn, &x);
+    int rc = sam_sqlite_run(impl, SAM_SQLITE_READ, state_txn, &x);
 
     if (rc == SAM_OK) {
+        *deleted = x.deleted;
         *found = x.found;
         *revision = x.revision;
     }

@@ -61,14 +61,15 @@ int sam_store_key_deleted(sam_store_t *s, const char *key_id, bool *deleted);
 
 /*
  * Key pair revisions (threat N12): the current revision of each key pair that
- * has changed since generation. Check: SAM_OK when the key has no recorded
- * revision and revision == 0, or the recorded one equals revision; else
+ * has changed since generation. Check, in one read: SAM_E_KEY_DELETED when
+ * the key was deleted; else SAM_OK when the key has no recorded revision and
+ * revision == 0, or the recorded one equals revision; else
  * SAM_E_INVALID_KEY_PAIR (an older copy). Advance: compare-and-set from → to
  * (from: the recorded revision, 0 when none; to > from), else
  * SAM_E_INVALID_KEY_PAIR and nothing changed. Two racing advances from the
  * same revision: exactly one wins.
  */
-int sam_store_key_revision_check(sam_store_t *s, const char *key_id, uint32_t revision);
+int sam_store_key_check(sam_store_t *s, const char *key_id, uint32_t revision);
 int sam_store_key_revision_advance(sam_store_t *s, const char *key_id, uint32_t from, uint32_t to);
 
 /* Remove SAD records whose expiry is before `now` (housekeeping). */

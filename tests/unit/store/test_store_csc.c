@@ -240,7 +240,7 @@ Test(store_csc, migrates_a_version_1_store)
                          "DROP TABLE key_revision; UPDATE schema_version SET version = 1");
     s = fx_open();
     cr_assert_eq(fx_sql_int(fx_path, "SELECT version FROM schema_version"), 5);
-    OK(sam_store_key_revision_check(s, "k1", 0)); /* key_revision came with version 3 */
+    OK(sam_store_key_check(s, "k1", 0)); /* key_revision came with version 3 */
     OK(sam_store_user_add(s, "alice", "$scrypt$h"));
     sam_store_credential_t c = cred("c1", "alice");
     OK(sam_store_credential_add(s, &c));

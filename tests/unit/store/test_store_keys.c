@@ -114,28 +114,33 @@ Test(store_keys, revision_check_and_advance)
 {
     sam_store_t *s = fx_open();
 
-    OK(sam_store_key_revision_check(s, "k1", 0));
-    cr_assert_eq(sam_store_key_revision_check(s, "k1", 1), SAM_E_INVALID_KEY_PAIR);
+    OK(sam_store_key_check(s, "k1", 0));
+    cr_assert_eq(sam_store_key_check(s, "k1", 1), SAM_E_INVALID_KEY_PAIR);
     cr_assert_eq(sam_store_key_revision_advance(s, "k1", 1, 2), SAM_E_INVALID_KEY_PAIR);
-    OK(sam_store_key_revision_check(s, "k1", 0)); /* a refused advance changed nothing */
+    OK(sam_store_key_check(s, "k1", 0)); /* a refused advance changed nothing */
     OK(sam_store_key_revision_advance(s, "k1", 0, 1));
-    cr_assert_eq(sam_store_key_revision_check(s, "k1", 0), SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(sam_store_key_check(s, "k1", 0), SAM_E_INVALID_KEY_PAIR);
     cr_assert_str_eq(sam_error_message(),
                      "key_pair: an older copy; the key pair has changed since");
-    OK(sam_store_key_revision_check(s, "k1", 1));
-    cr_assert_eq(sam_store_key_revision_check(s, "k1", 2), SAM_E_INVALID_KEY_PAIR); /* not yet */
+    OK(sam_store_key_check(s, "k1", 1));
+    cr_assert_eq(sam_store_key_check(s, "k1", 2), SAM_E_INVALID_KEY_PAIR); /* not yet */
     cr_assert_eq(sam_store_key_revision_advance(s, "k1", 0, 1), SAM_E_INVALID_KEY_PAIR); /* again */
     OK(sam_store_key_revision_advance(s, "k1", 1, 2));
-    cr_assert_eq(sam_store_key_revision_check(s, "k1", 1), SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(sam_store_key_check(s, "k1", 1), SAM_E_INVALID_KEY_PAIR);
     /* A revision only goes forward. */
     cr_assert_eq(sam_store_key_revision_advance(s, "k1", 2, 2), SAM_E_INVALID_ARG);
-    cr_assert_eq(sam_store_key_revision_check(NULL, "k1", 0), SAM_E_INVALID_ARG);
-    cr_assert_eq(sam_store_key_revision_check(s, "", 0), SAM_E_INVALID_ARG);
-    OK(sam_store_key_revision_check(s, "k2", 0)); /* another key: independent */
+    cr_assert_eq(sam_store_key_check(NULL, "k1", 0), SAM_E_INVALID_ARG);
+    cr_assert_eq(sam_store_key_check(s, "", 0), SAM_E_INVALID_ARG);
+    OK(sam_store_key_check(s, "k2", 0)); /* another key: independent */
     sam_store_close(s);
 
     s = fx_open(); /* kept across a restart */
-    OK(sam_store_key_revision_check(s, "k1", 2));
-    cr_assert_eq(sam_store_key_revision_check(s, "k1", 0), SAM_E_INVALID_KEY_PAIR);
+    OK(sam_store_key_check(s, "k1", 2));
+    cr_assert_eq(sam_store_key_check(s, "k1", 0), SAM_E_INVALID_KEY_PAIR);
+    /* A deleted key fails the check at any revision, the current one included. */
+    OK(sam_store_delete_key(s, "k1"));
+    cr_assert_eq(sam_store_key_check(s, "k1", 2), SAM_E_KEY_DELETED);
+    cr_assert_eq(sam_store_key_check(s, "k1", 0), SAM_E_KEY_DELETED);
+    OK(sam_store_key_check(s, "k2", 0));
     sam_store_close(s);
 }

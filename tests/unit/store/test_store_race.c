@@ -439,8 +439,8 @@ Test(store_race, threads_advance_revision)
     }
     cr_assert_eq(won, 1, "%d of %d racing advances won", won, N_THREADS);
     cr_assert_eq(pthread_barrier_destroy(&start), 0);
-    cr_assert_eq(sam_store_key_revision_check(s, "key-1", 4), SAM_OK);
-    cr_assert_eq(sam_store_key_revision_check(s, "key-1", 3), SAM_E_INVALID_KEY_PAIR);
+    cr_assert_eq(sam_store_key_check(s, "key-1", 4), SAM_OK);
+    cr_assert_eq(sam_store_key_check(s, "key-1", 3), SAM_E_INVALID_KEY_PAIR);
     sam_store_close(s);
 }
 
