@@ -1,10 +1,8 @@
 /*
- * server_bench's load generator: libcurl, HTTP/2 over mutual TLS, keep-alive,
- * a fixed number of connections with a fixed number of streams in flight on
- * each. Each connection is its own multi handle limited to one connection,
- * so curl multiplexes exactly `streams` transfers over it; one thread drives
- * every multi handle through a single epoll set (socket and timer callbacks),
- * keeping the client's own CPU small on a machine it shares with samd.
+ * server_bench's load generator: HTTP/2 over mutual TLS, keep-alive, a fixed
+ * number of connections with a fixed number of streams in flight on each,
+ * driven by one thread (sb_h2_client.c, on libnghttp2 and OpenSSL), keeping
+ * the client's own CPU small on a machine it shares with samd.
  * Traffic goes to 127.0.0.1 only. Not thread-safe; one run at a time.
  */
 #ifndef SAM_BENCH_SB_CLIENT_H
@@ -35,10 +33,10 @@ typedef struct {
     unsigned long issued, completed;
     unsigned long ok;                /* HTTP 200 */
     unsigned long non200;            /* any other HTTP status */
-    unsigned long transport_errors;  /* no complete response (curl error) */
+    unsigned long transport_errors;  /* no complete response (TLS, HTTP/2, timeout) */
     long statuses[SB_STATUS_SLOTS];  /* the distinct non-200 statuses seen */
     unsigned long status_counts[SB_STATUS_SLOTS];
-    char first_error[512];           /* the first non-200 body or curl error */
+    char first_error[512];           /* the first non-200 body or transport error */
     double elapsed;                  /* first issue to last completion, seconds */
     /* The steady window: from the first issue until issuing stopped (or the
      * last completion, if earlier), and the 200s completed inside it. The
