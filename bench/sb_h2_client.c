@@ -6,92 +6,22 @@
  * request costs about one read and one write system call per wake-up, not per frame. The
  * client shares the CPUs with the samd it measures; every cycle spent here is one samd lacks.
  */
-#include "sb_client.h"
+#include "sb_h2_internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <nghttp2/nghttp2.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #define SB_MAX_CONNECTIONS 64
 #define SB_MAX_STREAMS 64
-#define SB_BODY_MAX (1u << 20) /* response body kept per request */
 #define SB_EVENTS 128
-#define SB_IO_CHUNK (64u * 1024u) /* one SSL_read; output gathered before one SSL_write */
-#define SB_OUT_MAX (4u << 20)     /* pending output per connection */
-#define SB_IO_ROUNDS 256          /* reads or writes per connection per wake-up */
-#define SB_CONNECT_TIMEOUT_S 5    /* blocking connect + handshake */
-#define SB_OPENS_PER_RUN 4        /* connection attempts per connection per run */
-#define SB_TICK_S 0.05            /* how often request deadlines are checked */
-#define SB_NAME_MAX 32            /* the SAD header's name, lower-cased */
-
-typedef struct st_conn_t conn_t;
-
-typedef struct {
-    conn_t *conn;
-    int32_t stream_id; /* 0: free */
-    const sb_req_t *req;
-    size_t req_index, body_sent;
-    double t_start;
-    long status;
-    bool ended, too_big; /* END_STREAM seen; body over SB_BODY_MAX */
-    char clen[24];
-    char sad_name[SB_NAME_MAX];
-    char *buf; /* response body, NUL-terminated, reused across requests */
-    size_t len, cap;
-} slot_t;
-
-struct st_conn_t {
-    sb_client_t *client;
-    int fd; /* -1: closed */
-    SSL *ssl;
-    nghttp2_session *h2;
-    uint32_t events;       /* as registered with epoll */
-    bool read_again;       /* SSL_read stopped at SB_IO_ROUNDS with data left */
-    bool read_wants_write; /* TLS needs to write before it can read */
-    bool write_blocked;    /* waiting for EPOLLOUT */
-    bool no_new_streams;   /* GOAWAY: finish what runs, then reconnect */
-    bool timed_out;        /* RST streams may still point at this run's requests */
-    unsigned active, opens;
-    uint8_t *out; /* frames from nghttp2 not yet taken by SSL_write */
-    size_t out_len, out_off, out_cap;
-    slot_t *slots;
-};
-
-struct st_sb_client_t {
-    sb_client_conf_t conf;
-    char authority[32];
-    SSL_CTX *tls;
-    nghttp2_session_callbacks *cbs;
-    int ep;
-    conn_t *conns;
-    uint8_t in[SB_IO_CHUNK];
-    /* the current run */
-    const sb_req_t *reqs;
-    size_t n, next;
-    double stop_at;
-    size_t inflight;
-    double first_issue, last_done;
-    sb_run_t *out;
-    unsigned connect_failures;
-    bool failed;
-};
+#define SB_OPENS_PER_RUN 4 /* connection attempts per connection per run */
+#define SB_TICK_S 0.05     /* how often request deadlines are checked */
 
 static double now(void)
 {
@@ -126,7 +56,7 @@ static void note_status(sb_run_t *out, long status, const char *body)
 }
 
 /* The request on s is over: a complete response (error NULL) or a transport error. */
-static void finish(sb_client_t *c, slot_t *s, const char *error)
+void sb_req_finish(sb_client_t *c, slot_t *s, const char *error)
 {
     sb_run_t *out = c->out;
     double t = now();
@@ -225,13 +155,13 @@ static int on_close(nghttp2_session *h2, int32_t stream_id, uint32_t code, void 
     if (s == NULL)
         return 0;
     if (s->too_big) {
-        finish(cn->client, s, "response body over 1 MiB");
+        sb_req_finish(cn->client, s, "response body over 1 MiB");
     } else if (s->ended && s->status != 0) {
-        finish(cn->client, s, NULL);
+        sb_req_finish(cn->client, s, NULL);
     } else {
         snprintf(why, sizeof(why), "stream closed before its response ended (%s)",
                  nghttp2_http2_strerror(code));
-        finish(cn->client, s, why);
+        sb_req_finish(cn->client, s, why);
     }
     return 0;
 }
@@ -253,217 +183,11 @@ static ssize_t read_body(nghttp2_session *h2, int32_t stream_id, uint8_t *buf, s
     return (ssize_t)take;
 }
 
-/* ---- connections --------------------------------------------------------------- */
-
-/* Closes cn; its requests in flight end as transport errors. */
-static void conn_close(sb_client_t *c, conn_t *cn, const char *why)
-{
-    for (unsigned j = 0; j < c->conf.streams && cn->active > 0; j++)
-        if (cn->slots[j].stream_id != 0)
-            finish(c, &cn->slots[j], why != NULL ? why : "connection closed");
-    nghttp2_session_del(cn->h2);
-    SSL_free(cn->ssl);
-    if (cn->fd >= 0)
-        close(cn->fd); /* leaves the epoll set with it */
-    cn->h2 = NULL;
-    cn->ssl = NULL;
-    cn->fd = -1;
-    cn->events = 0;
-    cn->read_again = cn->read_wants_write = cn->write_blocked = false;
-    cn->no_new_streams = cn->timed_out = false;
-    cn->out_len = cn->out_off = 0;
-    ERR_clear_error();
-}
-
-static const char *tls_error(SSL *ssl)
-{
-    long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK)
-        return X509_verify_cert_error_string(verify);
-    const char *reason = ERR_reason_error_string(ERR_peek_last_error());
-    return reason != NULL ? reason : "handshake failed";
-}
-
-/*
- * Connects and handshakes blocking, bounded by SB_CONNECT_TIMEOUT_S (outside the measured
- * window), then switches to non-blocking. Explains a failure in err.
- */
-static int conn_open(sb_client_t *c, conn_t *cn, char *err, size_t errlen)
-{
-    static const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
-    struct timeval tv = {SB_CONNECT_TIMEOUT_S, 0};
-    struct sockaddr_in sa;
-    const unsigned char *alpn = NULL;
-    unsigned alpn_len = 0;
-    int one = 1, rc = -1;
-
-    cn->opens++;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)c->conf.port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cn->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (cn->fd < 0 || setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-        setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-        setsockopt(cn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-        connect(cn->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        snprintf(err, errlen, "connect to 127.0.0.1:%u: %s", c->conf.port, strerror(errno));
-        goto out;
-    }
-    if ((cn->ssl = SSL_new(c->tls)) == NULL || SSL_set_fd(cn->ssl, cn->fd) != 1 ||
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(cn->ssl), "127.0.0.1") != 1) {
-        snprintf(err, errlen, "cannot set up TLS");
-        goto out;
-    }
-    if (SSL_connect(cn->ssl) != 1) {
-        snprintf(err, errlen, "TLS handshake with 127.0.0.1:%u: %s", c->conf.port,
-                 tls_error(cn->ssl));
-        goto out;
-    }
-    SSL_get0_alpn_selected(cn->ssl, &alpn, &alpn_len);
-    if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0) {
-        snprintf(err, errlen, "the server did not select HTTP/2 (ALPN h2)");
-        goto out;
-    }
-    int fl = fcntl(cn->fd, F_GETFL);
-    if (fl < 0 || fcntl(cn->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
-        snprintf(err, errlen, "fcntl: %s", strerror(errno));
-        goto out;
-    }
-    if (cn->out == NULL && (cn->out = malloc(2 * SB_IO_CHUNK)) != NULL)
-        cn->out_cap = 2 * SB_IO_CHUNK;
-    if (cn->out == NULL || nghttp2_session_client_new(&cn->h2, c->cbs, cn) != 0 ||
-        nghttp2_submit_settings(cn->h2, NGHTTP2_FLAG_NONE, settings, 1) != 0) {
-        snprintf(err, errlen, "cannot set up the HTTP/2 session");
-        goto out;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cn};
-    if (epoll_ctl(c->ep, EPOLL_CTL_ADD, cn->fd, &ev) != 0) {
-        snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
-        goto out;
-    }
-    cn->events = EPOLLIN;
-    c->out->connects++;
-    rc = 0;
-out:
-    if (rc != 0)
-        conn_close(c, cn, NULL);
-    return rc;
-}
-
 static void connect_failed(sb_client_t *c, const char *err)
 {
     if (c->connect_failures++ == 0) /* the first says it; the others would repeat it */
         fprintf(stderr, "server_bench: %s\n", err);
     note_first_error(c->out, "", err);
-}
-
-/* Feeds what the server sent to nghttp2; its callbacks finish the requests answered. */
-static int conn_recv(sb_client_t *c, conn_t *cn, const char **why)
-{
-    cn->read_again = cn->read_wants_write = false;
-    for (int i = 0; i < SB_IO_ROUNDS; i++) {
-        int got = SSL_read(cn->ssl, c->in, (int)sizeof(c->in));
-        if (got <= 0) {
-            int e = SSL_get_error(cn->ssl, got);
-            if (e == SSL_ERROR_WANT_READ)
-                return 0;
-            if (e == SSL_ERROR_WANT_WRITE) {
-                cn->read_wants_write = true;
-                return 0;
-            }
-            *why = e == SSL_ERROR_ZERO_RETURN ? "the server closed the connection"
-                                              : "the connection failed (TLS read)";
-            return -1;
-        }
-        ssize_t used = nghttp2_session_mem_recv(cn->h2, c->in, (size_t)got);
-        if (used < 0) {
-            *why = nghttp2_strerror((int)used);
-            return -1;
-        }
-        /* With read-ahead, nothing held by OpenSSL means nothing epoll cannot report: skip
-         * the read that would only return EAGAIN. */
-        if (!SSL_has_pending(cn->ssl))
-            return 0;
-    }
-    cn->read_again = true; /* SSL may hold decrypted data epoll cannot signal */
-    return 0;
-}
-
-/* Gathers nghttp2's pending frames into cn->out, up to about SB_IO_CHUNK. */
-static int conn_gather(conn_t *cn, const char **why)
-{
-    while (cn->out_len < SB_IO_CHUNK) {
-        const uint8_t *frames;
-        ssize_t len = nghttp2_session_mem_send(cn->h2, &frames);
-        if (len < 0) {
-            *why = nghttp2_strerror((int)len);
-            return -1;
-        }
-        if (len == 0)
-            break;
-        if ((size_t)len > cn->out_cap - cn->out_len) {
-            size_t cap = cn->out_cap;
-            while (cap - cn->out_len < (size_t)len && cap < SB_OUT_MAX)
-                cap *= 2;
-            uint8_t *p = cap - cn->out_len >= (size_t)len ? realloc(cn->out, cap) : NULL;
-            if (p == NULL) {
-                *why = "output buffer full";
-                return -1;
-            }
-            cn->out = p;
-            cn->out_cap = cap;
-        }
-        memcpy(cn->out + cn->out_len, frames, (size_t)len);
-        cn->out_len += (size_t)len;
-    }
-    return 0;
-}
-
-static int conn_send(conn_t *cn, const char **why)
-{
-    cn->write_blocked = false;
-    for (int i = 0; i < SB_IO_ROUNDS; i++) {
-        /* A blocked SSL_write is retried with the same bytes, so gather only when empty. */
-        if (cn->out_off == cn->out_len) {
-            cn->out_off = cn->out_len = 0;
-            if (conn_gather(cn, why) != 0)
-                return -1;
-            if (cn->out_len == 0)
-                return 0;
-        }
-        int put = SSL_write(cn->ssl, cn->out + cn->out_off, (int)(cn->out_len - cn->out_off));
-        if (put > 0) {
-            cn->out_off += (size_t)put;
-            continue;
-        }
-        int e = SSL_get_error(cn->ssl, put);
-        if (e == SSL_ERROR_WANT_WRITE) {
-            cn->write_blocked = true;
-            return 0;
-        }
-        if (e == SSL_ERROR_WANT_READ)
-            return 0; /* EPOLLIN is always watched */
-        *why = "the connection failed (TLS write)";
-        return -1;
-    }
-    cn->write_blocked = true; /* more to send: come back when writable */
-    return 0;
-}
-
-static int conn_watch(sb_client_t *c, conn_t *cn)
-{
-    uint32_t want = EPOLLIN | (cn->write_blocked || cn->read_wants_write ? EPOLLOUT : 0u);
-    struct epoll_event ev = {.events = want, .data.ptr = cn};
-    if (want == cn->events)
-        return 0;
-    if (epoll_ctl(c->ep, EPOLL_CTL_MOD, cn->fd, &ev) != 0) {
-        fprintf(stderr, "server_bench: epoll_ctl: %s\n", strerror(errno));
-        c->failed = true;
-        return -1;
-    }
-    cn->events = want;
-    return 0;
 }
 
 static nghttp2_nv field(const char *name, const char *value, uint8_t flags)
@@ -553,15 +277,15 @@ static void conn_service(sb_client_t *c, conn_t *cn)
         if (cn->h2 == NULL) {
             if (!can_issue(c) || cn->opens >= SB_OPENS_PER_RUN)
                 return;
-            if (conn_open(c, cn, err, sizeof(err)) != 0) {
+            if (sb_conn_open(c, cn, err, sizeof(err)) != 0) {
                 connect_failed(c, err);
                 return;
             }
         }
-        if (conn_recv(c, cn, &why) == 0) {
+        if (sb_conn_recv(c, cn, &why) == 0) {
             while (issue_one(c, cn))
                 ;
-            if (conn_send(cn, &why) == 0) {
+            if (sb_conn_send(cn, &why) == 0) {
                 if (!nghttp2_session_want_read(cn->h2) && !nghttp2_session_want_write(cn->h2))
                     why = "the server ended the connection (GOAWAY)";
                 else if (cn->no_new_streams && cn->active == 0)
@@ -569,10 +293,10 @@ static void conn_service(sb_client_t *c, conn_t *cn)
             }
         }
         if (why == NULL) {
-            (void)conn_watch(c, cn);
+            (void)sb_conn_watch(c, cn);
             return;
         }
-        conn_close(c, cn, why);
+        sb_conn_close(c, cn, why);
     }
 }
 
@@ -591,7 +315,7 @@ static void expire(sb_client_t *c, double t)
              * the connection is closed after the run. */
             (void)nghttp2_submit_rst_stream(cn->h2, NGHTTP2_FLAG_NONE, s->stream_id,
                                             NGHTTP2_CANCEL);
-            finish(c, s, "no response within the transfer timeout");
+            sb_req_finish(c, s, "no response within the transfer timeout");
             cn->timed_out = any = true;
         }
         if (any)
@@ -600,34 +324,6 @@ static void expire(sb_client_t *c, double t)
 }
 
 /* ---- the client ---------------------------------------------------------------- */
-
-static int tls_setup(sb_client_t *c)
-{
-    static const unsigned char alpn[] = {2, 'h', '2'};
-    c->tls = SSL_CTX_new(TLS_client_method());
-    if (c->tls == NULL || SSL_CTX_set_min_proto_version(c->tls, TLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_alpn_protos(c->tls, alpn, sizeof(alpn)) != 0) {
-        fprintf(stderr, "server_bench: cannot set up TLS\n");
-        return -1;
-    }
-    if (SSL_CTX_load_verify_locations(c->tls, c->conf.ca_cert, NULL) != 1) {
-        fprintf(stderr, "server_bench: cannot load the CA certificate %s\n", c->conf.ca_cert);
-        return -1;
-    }
-    if (SSL_CTX_use_certificate_chain_file(c->tls, c->conf.client_cert) != 1 ||
-        SSL_CTX_use_PrivateKey_file(c->tls, c->conf.client_key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(c->tls) != 1) {
-        fprintf(stderr, "server_bench: cannot load the client certificate %s and key %s\n",
-                c->conf.client_cert, c->conf.client_key);
-        return -1;
-    }
-    SSL_CTX_set_verify(c->tls, SSL_VERIFY_PEER, NULL);
-    /* One read(2) per wake-up rather than one per record header and body. */
-    SSL_CTX_set_read_ahead(c->tls, 1);
-    /* Partial writes let one SSL_write take up to 64 KiB and report what it took. */
-    SSL_CTX_set_mode(c->tls, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    return 0;
-}
 
 static int h2_setup(sb_client_t *c)
 {
@@ -659,7 +355,7 @@ sb_client_t *sb_client_new(const sb_client_conf_t *conf)
     if (sigaction(SIGPIPE, NULL, &sa) != 0 ||
         (sa.sa_handler == SIG_DFL && signal(SIGPIPE, SIG_IGN) == SIG_ERR))
         goto fail;
-    if (tls_setup(c) != 0 || h2_setup(c) != 0)
+    if (sb_conn_tls_setup(c) != 0 || h2_setup(c) != 0)
         goto fail;
     c->ep = epoll_create1(EPOLL_CLOEXEC);
     c->conns = calloc(conf->connections, sizeof(*c->conns));
@@ -691,7 +387,7 @@ void sb_client_free(sb_client_t *c)
         if (cn->slots == NULL)
             continue;
         cn->active = 0; /* no run is active: nothing to count */
-        conn_close(c, cn, NULL);
+        sb_conn_close(c, cn, NULL);
         for (unsigned j = 0; j < c->conf.streams; j++)
             free(cn->slots[j].buf);
         free(cn->slots);
@@ -722,10 +418,10 @@ static int settle(sb_client_t *c)
         conn_t *cn = &c->conns[i];
         const char *why = NULL;
         cn->opens = 0;
-        if (cn->h2 != NULL && (conn_recv(c, cn, &why) != 0 || conn_send(cn, &why) != 0 ||
+        if (cn->h2 != NULL && (sb_conn_recv(c, cn, &why) != 0 || sb_conn_send(cn, &why) != 0 ||
                                cn->no_new_streams || !nghttp2_session_want_read(cn->h2)))
-            conn_close(c, cn, why);
-        if (cn->h2 == NULL && conn_open(c, cn, err, sizeof(err)) != 0)
+            sb_conn_close(c, cn, why);
+        if (cn->h2 == NULL && sb_conn_open(c, cn, err, sizeof(err)) != 0)
             connect_failed(c, err);
         open += cn->h2 != NULL;
     }
@@ -798,7 +494,7 @@ int sb_client_run(sb_client_t *c, const sb_req_t *reqs, size_t n, double max_sec
         }
         /* Reset or abandoned streams may still point at reqs, which the caller frees. */
         if (cn->h2 != NULL && (c->failed || cn->timed_out))
-            conn_close(c, cn, NULL);
+            sb_conn_close(c, cn, NULL);
     }
     out->elapsed = c->last_done - c->first_issue;
     out->window = (c->last_done < c->stop_at ? c->last_done : c->stop_at) - c->first_issue;
