@@ -352,13 +352,12 @@ static void sign_with_foreign_body(const test_key_t *k, const test_key_t *other,
 
 Test(pkcs11_fail, rsa_key_of_another_size, .init = with_keys, .fini = teardown)
 {
-    test_key_t k, bigger, smaller;
-    generate(mod, SAM_KEY_RSA, 3072, SAM_CURVE_NONE, &k);
-    generate(mod, SAM_KEY_RSA, 4096, SAM_CURVE_NONE, &bigger);
-    generate(mod, SAM_KEY_RSA, 2048, SAM_CURVE_NONE, &smaller);
+    test_key_t rsa2048, rsa3072;
+    generate(mod, SAM_KEY_RSA, 2048, SAM_CURVE_NONE, &rsa2048);
+    generate(mod, SAM_KEY_RSA, 3072, SAM_CURVE_NONE, &rsa3072);
     sam_sig_params_t p = {SAM_SCHEME_RSA_PKCS1, SAM_HASH_SHA256, SAM_HASH_NONE, 0};
-    sign_with_foreign_body(&k, &bigger, p);
-    sign_with_foreign_body(&k, &smaller, p);
+    sign_with_foreign_body(&rsa2048, &rsa3072, p); /* a bigger key than the header says */
+    sign_with_foreign_body(&rsa3072, &rsa2048, p); /* a smaller one */
 }
 
 Test(pkcs11_fail, ec_key_of_another_curve, .init = with_keys, .fini = teardown)
