@@ -91,23 +91,19 @@ static void drop_copies(p11_ctx_t *ctx)
  */
 static void use_session_copies(p11_ctx_t *ctx, CK_OBJECT_HANDLE key[SAM_MODULE_KEY_COUNT])
 {
-    static const struct {
-        int which;
-        CK_ATTRIBUTE_TYPE use;
-    } roles[] = {{SAM_MODULE_KEY_SEAL, CKA_SIGN},
-                 {SAM_MODULE_KEY_AUDIT, CKA_SIGN},
-                 {SAM_MODULE_KEY_CSC, CKA_SIGN}};
+    /* Keys that sign (a MAC or a signature); the wrapping key is not copied. */
+    static const int roles[] = {SAM_MODULE_KEY_SEAL, SAM_MODULE_KEY_AUDIT, SAM_MODULE_KEY_CSC};
     CK_ATTRIBUTE tmpl[] = {{CKA_TOKEN, &no, sizeof(no)}};
 
     drop_copies(ctx);
     if (!ctx->profile->session_copies || !ctx->have_anchor)
         return;
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-        int w = roles[i].which;
+        int w = roles[i];
         CK_OBJECT_HANDLE h = 0;
         if (ctx->fl->C_CopyObject(ctx->anchor, key[w], tmpl, 1, &h) != CKR_OK || h == 0)
             continue;
-        if (check_secret(ctx, ctx->anchor, w, h, roles[i].use) != SAM_OK) {
+        if (check_secret(ctx, ctx->anchor, w, h, CKA_SIGN) != SAM_OK) {
             (void)ctx->fl->C_DestroyObject(ctx->anchor, h);
             continue;
         }

@@ -61,8 +61,7 @@ typedef struct st_sam_store_ops_t {
     void (*close)(void *impl);
     /* Record req if, together with what (issuer, jti) already has, no hash
      * exceeds its authorized count and the total stays within
-     * num_signatures; else SAM_E_SAD_EXHAUSTED and nothing recorded.
-     */
+     * num_signatures; else SAM_E_SAD_EXHAUSTED and nothing recorded. */
     int (*sad_reserve)(void *impl, const sam_store_sad_request_t *req);
     /* Subtract req, which sad_reserve recorded (the caller makes sure it is
      * given back once). A SAD whose record was purged meanwhile has nothing
