@@ -215,10 +215,12 @@ typedef struct st_p11_ctx_t {
     /* the session pool (p11_session.c) */
     int pool_ready;
     pthread_mutex_t pool_lock;
-    pthread_cond_t pool_cond;
+    pthread_cond_t pool_cond;   /* for p11_session_get() */
+    pthread_cond_t urgent_cond; /* for p11_session_get_urgent() */
     CK_SESSION_HANDLE *idle;
-    unsigned n_idle; /* sessions in idle[] */
-    unsigned n_open; /* sessions open, idle or lent */
+    unsigned n_idle;           /* sessions in idle[] */
+    unsigned n_open;           /* sessions open, idle or lent */
+    unsigned n_urgent_waiting; /* callers waiting on urgent_cond */
 
     /* availability (p11_backend.c, p11_reinit.c) */
     int rw_ready;
@@ -266,6 +268,8 @@ void p11_pool_reset(p11_ctx_t *ctx);
 void p11_pool_free(p11_ctx_t *ctx);
 /* A session of our own until p11_session_put(); waits while all are lent. */
 int p11_session_get(p11_ctx_t *ctx, CK_SESSION_HANDLE *s);
+/* The same for short operations others wait on: one session is kept for these. */
+int p11_session_get_urgent(p11_ctx_t *ctx, CK_SESSION_HANDLE *s);
 /* Return it; broken sessions are closed instead of pooled. */
 void p11_session_put(p11_ctx_t *ctx, CK_SESSION_HANDLE s, int broken);
 /* Whether rv means the session (or the module behind it) is gone. */

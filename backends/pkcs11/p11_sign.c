@@ -305,7 +305,7 @@ int p11_sign_module(p11_ctx_t *ctx, sam_module_key which, const sam_sig_params_t
         return rc;
     if (!ctx->keys_bound)
         return p11_err(ctx, SAM_E_INVALID_ARG, "pkcs11 backend: module keys are not bound");
-    if ((rc = p11_session_get(ctx, &s)) != SAM_OK)
+    if ((rc = p11_session_get_urgent(ctx, &s)) != SAM_OK)
         return rc;
     rc = sign_one(ctx, s, ctx->key[which], &spec, params, hash, sig, &broken);
     p11_session_put(ctx, s, broken || rc == SAM_E_BACKEND_UNAVAILABLE);
