@@ -59,6 +59,12 @@ void p11_pool_free(p11_ctx_t *ctx)
     ctx->pool_ready = 0;
 }
 
+/* Sessions lent out now. Under pool_lock. */
+static unsigned n_lent(const p11_ctx_t *ctx)
+{
+    return ctx->n_open > ctx->n_idle ? ctx->n_open - ctx->n_idle : 0;
+}
+
 /* Most sessions a caller of this kind may hold lent at once. Under pool_lock. */
 static unsigned lend_limit(const p11_ctx_t *ctx, int urgent)
 {
@@ -70,7 +76,7 @@ static void wake_waiters(p11_ctx_t *ctx)
 {
     if (ctx->n_urgent_waiting > 0)
         pthread_cond_signal(&ctx->urgent_cond);
-    if (ctx->n_open - ctx->n_idle < lend_limit(ctx, 0))
+    if (n_lent(ctx) < lend_limit(ctx, 0))
         pthread_cond_signal(&ctx->pool_cond);
 }
 
@@ -78,7 +84,7 @@ static int session_get(p11_ctx_t *ctx, CK_SESSION_HANDLE *s, int urgent)
 {
     pthread_mutex_lock(&ctx->pool_lock);
     for (;;) {
-        int may_lend = ctx->n_open - ctx->n_idle < lend_limit(ctx, urgent);
+        int may_lend = n_lent(ctx) < lend_limit(ctx, urgent);
         if (may_lend && ctx->n_idle > 0) {
             *s = ctx->idle[--ctx->n_idle];
             pthread_mutex_unlock(&ctx->pool_lock);
