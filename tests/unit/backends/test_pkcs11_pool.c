@@ -99,7 +99,8 @@ Test(pkcs11_pool, urgent_caller_served_while_others_wait, .fini = teardown_pool,
     cr_assert(served_within(&urgent, 2000), "the urgent caller waited behind ordinary ones");
     cr_assert_not(served_within(&ordinary, 50));
 
-    /* One given back is kept while the urgent caller holds the other free one... */
+    /* With b and the urgent caller's session lent, the one given back is the last
+     * free one, kept for urgent callers... */
     p11_session_put(&ctx, a, 0);
     cr_assert_not(served_within(&ordinary, 100), "the session kept for urgent callers was lent");
     /* ...and the urgent caller's session, once back, goes to the caller that waits. */
